@@ -1,0 +1,99 @@
+"""The `prachakhom` command: validate content, build sites, recompute tallies.
+
+Heavy collaborators (MkDocs, the site generator) are imported inside the subcommand that
+needs them, so `prachakhom tally` stays quick and the core stays free of MkDocs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from prachakhom import __version__
+
+DEFAULT_CONTENT = Path("content")
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from prachakhom.content import load_content
+    from prachakhom.errors import ContentError
+
+    try:
+        content = load_content(args.content)
+    except ContentError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    print(
+        f"ok: {len(content.templates)} templates, {len(content.municipalities)} municipalities, "
+        f"{sum(len(m.processes) for m in content.municipalities.values())} processes"
+    )
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from site_generator.build import build_all
+
+    from prachakhom.errors import ContentError
+
+    try:
+        build_all(
+            content_dir=args.content,
+            output_dir=args.output,
+            only=args.municipality,
+            data_dir=args.data,
+            site_url=args.site_url,
+            strict=args.strict,
+        )
+    except ContentError as err:
+        print(err.report(), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_tally(args: argparse.Namespace) -> int:
+    from prachakhom.tally.command import run
+
+    return run(args)
+
+
+def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from prachakhom.tally.command import add_arguments
+
+    p = sub.add_parser("tally", help="recompute an outcome from a Pabulib .pb file")
+    add_arguments(p)
+    p.set_defaults(func=_cmd_tally)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="prachakhom", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"prachakhom {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check every content file and report all problems at once")
+    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="content folder (default: content)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("build", help="build the static sites (all municipalities, or one)")
+    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
+    p.add_argument("--output", type=Path, default=Path("build/site"), help="where the sites go")
+    p.add_argument("--municipality", help="rebuild only this municipality (its slug)")
+    p.add_argument("--data", type=Path, default=None, help="folder of stored data exported by the API")
+    p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
+    p.add_argument("--strict", action="store_true", help="treat MkDocs warnings as errors")
+    p.set_defaults(func=_cmd_build)
+
+    _add_tally(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

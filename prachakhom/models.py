@@ -1,0 +1,334 @@
+"""Content models: what national and municipal staff write, validated with pydantic.
+
+Every model forbids unknown fields (`extra="forbid"`), so a misspelt key is reported instead of
+silently ignored. Money is whole baht as a strict integer: `250000`, never `250000.50`,
+`"250,000"` or a float. Cross-file rules (a category must exist in the template, a village
+must exist in the municipality…) live in `prachakhom.content`, which sees all files at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80),
+]
+"""Lower-case ASCII words joined by hyphens: used in URLs and keys."""
+
+Money = Annotated[int, Field(ge=0, strict=True)]
+"""Whole baht, never negative, never fractional."""
+
+ThaiText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+ResidentAction = Literal["propose", "comment", "support", "vote", "follow"]
+"""What residents may do in a phase. Reading is always allowed."""
+
+MunicipalityType = Literal["อบจ.", "เทศบาลนคร", "เทศบาลเมือง", "เทศบาลตำบล", "อบต."]
+
+ProposalStatus = Literal[
+    "under_review",  # submitted, waiting for moderation: not public
+    "rejected",  # refused in moderation (abuse, duplicate…): not public
+    "published",  # public, not yet assessed
+    "feasible",  # staff found it feasible: on the ballot
+    "infeasible",  # staff found it not feasible: not on the ballot
+    "selected",  # won the vote
+    "not_selected",  # on the ballot, did not win
+    "withdrawn",  # withdrawn by its author
+]
+PUBLIC_PROPOSAL_STATUSES: frozenset[str] = frozenset(
+    {"published", "feasible", "infeasible", "selected", "not_selected", "withdrawn"}
+)
+BALLOT_PROPOSAL_STATUSES: frozenset[str] = frozenset({"feasible", "selected", "not_selected"})
+
+ProjectStatus = Literal["planned", "in_progress", "delayed", "completed", "cancelled"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- national process templates ---------------------------------------------------------------
+
+
+class PhaseDefinition(Model):
+    key: Slug
+    name: ThaiText
+    default_days: int = Field(ge=1, le=366)
+    description: ThaiText
+    actions: list[ResidentAction] = []
+
+
+class Category(Model):
+    key: Slug
+    name: ThaiText
+    description: str = ""
+
+
+class FormField(Model):
+    key: Slug
+    label: ThaiText
+    kind: Literal["text", "textarea", "money", "category", "village", "name", "contact"]
+    required: bool = True
+    max_length: int | None = Field(default=None, ge=1)
+    help: str = ""
+
+
+class ApprovalBallot(Model):
+    """Tick between `min_projects` and `max_projects` proposals (per pot)."""
+
+    kind: Literal["approval"]
+    min_projects: int = Field(default=1, ge=0)
+    max_projects: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _min_le_max(self) -> ApprovalBallot:
+        if self.min_projects > self.max_projects:
+            raise ValueError(
+                f"min_projects ({self.min_projects}) is larger than max_projects ({self.max_projects})"
+            )
+        return self
+
+
+class BudgetBallot(Model):
+    """Pick proposals whose costs add up to at most the pot, spending at least `min_share_percent`."""
+
+    kind: Literal["budget"]
+    min_share_percent: int = Field(default=0, ge=0, le=100)
+
+
+class PointsBallot(Model):
+    """Spread `total_points` over proposals, at most `max_points_per_project` each."""
+
+    kind: Literal["points"]
+    total_points: int = Field(ge=1)
+    max_points_per_project: int = Field(ge=1)
+
+
+class SupportBallot(Model):
+    """Idea consultations: a resident supports any number of ideas, once each."""
+
+    kind: Literal["support"]
+
+
+BallotRule = Annotated[
+    ApprovalBallot | BudgetBallot | PointsBallot | SupportBallot, Field(discriminator="kind")
+]
+
+TallyMethod = Literal["greedy", "greedy-no-skip", "mes", "mes-add1", "none"]
+
+
+class TallySettings(Model):
+    method: TallyMethod = "greedy"
+    tie_breaking: Literal["default", "cheaper-first", "lexicographic"] = "default"
+
+
+class Pots(Model):
+    """Where the money sits: one pot per village (หมู่ที่) and/or one municipality-wide pot."""
+
+    per_village: bool = False
+    municipality_wide: bool = True
+
+
+class Eligibility(Model):
+    minimum_age: int = Field(ge=0, le=120)
+    residency: Literal["house_registration", "resident_or_worker", "anyone"]
+    identity: Literal["national_id"] = "national_id"
+
+
+class PageTexts(Model):
+    intro: ThaiText
+    how_to_take_part: ThaiText
+    rules: ThaiText
+    after_vote: str = ""
+
+
+class ProcessTemplate(Model):
+    """A national template (e.g. `pb-tambon` version 1) that municipalities adopt and adapt."""
+
+    version: int = Field(ge=1)
+    name: ThaiText
+    kind: Literal["budgeting", "consultation"]
+    description: ThaiText
+    phases: list[PhaseDefinition] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1)
+    proposal_form: list[FormField] = Field(min_length=1)
+    ballot: BallotRule
+    tally: TallySettings = TallySettings()
+    pots: Pots = Pots()
+    eligibility: Eligibility
+    texts: PageTexts
+    allow_ballot_change: bool = True
+    comment_report_threshold: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> ProcessTemplate:
+        for name, keys in (
+            ("phases", [p.key for p in self.phases]),
+            ("categories", [c.key for c in self.categories]),
+            ("proposal_form", [f.key for f in self.proposal_form]),
+        ):
+            dupes = sorted({k for k in keys if keys.count(k) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {name} key(s): {', '.join(dupes)}")
+        return self
+
+    def phase(self, key: str) -> PhaseDefinition:
+        for p in self.phases:
+            if p.key == key:
+                return p
+        raise KeyError(key)
+
+    def category(self, key: str) -> Category:
+        for c in self.categories:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+
+# --- municipalities ---------------------------------------------------------------------------
+
+
+class Village(Model):
+    number: int = Field(ge=1, le=99)
+    name: ThaiText
+
+
+class Contacts(Model):
+    address: str = ""
+    phone: str = ""
+    email: str = ""
+    line_id: str = ""
+    website: str = ""
+    office_hours: str = ""
+
+
+class Municipality(Model):
+    name: ThaiText
+    name_en: str = ""
+    type: MunicipalityType
+    dla_code: str
+    province: ThaiText
+    district: ThaiText
+    villages: list[Village] = []
+    contacts: Contacts = Contacts()
+    demo: bool = False
+
+    @field_validator("dla_code", mode="before")
+    @classmethod
+    def _dla_code(cls, value: object) -> object:
+        text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+        if not isinstance(text, str) or not (len(text) == 7 and text.isascii() and text.isdigit()):
+            raise ValueError(
+                f"DLA code must be exactly 7 digits (รหัส อปท. 7 หลัก), e.g. \"5520101\"; got {value!r}"
+            )
+        return text
+
+    @model_validator(mode="after")
+    def _unique_villages(self) -> Municipality:
+        numbers = [v.number for v in self.villages]
+        dupes = sorted({n for n in numbers if numbers.count(n) > 1})
+        if dupes:
+            raise ValueError(f"village number(s) listed twice: {', '.join(map(str, dupes))}")
+        return self
+
+    def village(self, number: int) -> Village:
+        for v in self.villages:
+            if v.number == number:
+                return v
+        raise KeyError(number)
+
+
+class PhaseDates(Model):
+    key: Slug
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PhaseDates:
+        if self.end < self.start:
+            raise ValueError(f"phase '{self.key}' ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Budget(Model):
+    total: Money
+    villages: dict[int, Money] = {}
+    municipality_wide: Money = 0
+
+
+class ProcessOverrides(Model):
+    """What a municipality may change in the template it adopts (merged over the template)."""
+
+    ballot: dict[str, object] = {}
+    tally: dict[str, object] = {}
+    pots: dict[str, object] = {}
+    eligibility: dict[str, object] = {}
+    texts: dict[str, object] = {}
+    allow_ballot_change: bool | None = None
+    comment_report_threshold: int | None = None
+
+
+class Process(Model):
+    title: ThaiText
+    template: Slug
+    template_version: int = Field(ge=1)
+    summary: ThaiText
+    description: str = ""
+    fiscal_year: int = Field(ge=2500, le=2700, description="Buddhist-era fiscal year, e.g. 2570")
+    phases: list[PhaseDates] = Field(min_length=1)
+    current_phase: Slug | None = None
+    budget: Budget | None = None
+    overrides: ProcessOverrides = ProcessOverrides()
+
+
+# --- proposals and projects (Markdown files with front matter) -------------------------------
+
+
+class FeasibilityReview(Model):
+    feasible: bool
+    answer: ThaiText
+    revised_cost: Money | None = None
+    reviewed_on: date | None = None
+
+
+class Proposal(Model):
+    """A proposal. Its title, summary, body and author are resident text: always escaped."""
+
+    title: ThaiText = Field(max_length=200)
+    summary: str = Field(default="", max_length=500)
+    category: Slug
+    village: int | None = None
+    cost: Money | None = None
+    author: ThaiText
+    submitted_on: date
+    source: Literal["online", "village_forum", "staff"] = "village_forum"
+    status: ProposalStatus = "published"
+    feasibility: FeasibilityReview | None = None
+    slug: Slug | None = None
+
+
+class Milestone(Model):
+    title: ThaiText
+    due: date
+    done_on: date | None = None
+
+
+class Project(Model):
+    """A selected proposal being carried out; written by staff."""
+
+    title: ThaiText
+    proposal: Slug | None = None
+    category: Slug
+    village: int | None = None
+    status: ProjectStatus
+    progress_percent: int = Field(ge=0, le=100)
+    budget: Money
+    spent: Money = 0
+    milestones: list[Milestone] = []
+    updated_on: date
+    contractor: str = ""
+    slug: Slug | None = None

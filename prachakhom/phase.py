@@ -1,0 +1,87 @@
+"""Phases of a process: schedule checks and which phase is current.
+
+A process follows its template's phases in order; the schedule gives each phase a first and a
+last day (both inclusive), and the next phase starts the day after. Staff may move a process
+on by hand (`current_phase`), which wins over the calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from prachakhom.models import PhaseDates, PhaseDefinition, Process
+
+
+@dataclass(frozen=True)
+class ScheduleProblem:
+    field: str
+    message: str
+
+
+def check_schedule(definitions: list[PhaseDefinition], dates: list[PhaseDates]) -> list[ScheduleProblem]:
+    """Every template phase once, in order, back to back: no overlap, no gap."""
+    expected = [d.key for d in definitions]
+    given = [d.key for d in dates]
+    if given != expected:
+        return [
+            ScheduleProblem(
+                "phases",
+                f"phases must be exactly the template's, in order: {', '.join(expected)}; "
+                f"got {', '.join(given) or 'none'}",
+            )
+        ]
+    problems = []
+    for i in range(1, len(dates)):
+        before, this = dates[i - 1], dates[i]
+        day_after = before.end + timedelta(days=1)
+        if this.start <= before.end:
+            problems.append(
+                ScheduleProblem(
+                    f"phases.{i}.start",
+                    f"phase '{this.key}' starts {this.start}, overlapping '{before.key}' which ends "
+                    f"{before.end}; start it on {day_after}",
+                )
+            )
+        elif this.start > day_after:
+            problems.append(
+                ScheduleProblem(
+                    f"phases.{i}.start",
+                    f"gap: '{before.key}' ends {before.end} but '{this.key}' starts {this.start}; "
+                    f"start it on {day_after}",
+                )
+            )
+    return problems
+
+
+def phase_on(dates: list[PhaseDates], today: date) -> PhaseDates:
+    """The phase the calendar says is current (the first before it starts, the last after it ends)."""
+    for phase in dates:
+        if phase.start <= today <= phase.end:
+            return phase
+    return dates[0] if today < dates[0].start else dates[-1]
+
+
+def current_phase(process: Process, today: date) -> PhaseDates:
+    """Staff's explicit choice if any, else the calendar's."""
+    if process.current_phase:
+        for phase in process.phases:
+            if phase.key == process.current_phase:
+                return phase
+    return phase_on(process.phases, today)
+
+
+def next_phase(process: Process, key: str) -> PhaseDates | None:
+    keys = [p.key for p in process.phases]
+    i = keys.index(key)
+    return process.phases[i + 1] if i + 1 < len(keys) else None
+
+
+def days_left(phase: PhaseDates, today: date) -> int:
+    """Days until the phase closes, counting today; 0 once it has ended."""
+    return max(0, (phase.end - today).days + 1)
+
+
+def is_finished(process: Process, today: date) -> bool:
+    """The last phase is current."""
+    return current_phase(process, today).key == process.phases[-1].key
