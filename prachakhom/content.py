@@ -381,9 +381,9 @@ def _check_proposals(
     for doc in proposals.values():
         p = doc.proposal
         _check_place(doc.path, p.category, p.village, rules, municipality, col)
-        if rules.kind == "budgeting" and p.status in {"feasible", "selected", "not_selected"}:
-            if p.cost is None and (p.feasibility is None or p.feasibility.revised_cost is None):
-                col.add(doc.path, "cost", "a proposal on the ballot needs a cost (or feasibility.revised_cost)")
+        on_ballot = rules.kind == "budgeting" and p.status in {"feasible", "selected", "not_selected"}
+        if on_ballot and proposal_cost(doc) is None:
+            col.add(doc.path, "cost", "a proposal on the ballot needs a cost (or feasibility.revised_cost)")
         if p.status in {"feasible", "infeasible"} and p.feasibility is None:
             col.add(doc.path, "feasibility", f"status '{p.status}' needs the staff's feasibility answer")
 
