@@ -1,0 +1,209 @@
+"""Read and write the Pabulib `.pb` format (sections META, PROJECTS, VOTES; `;`-separated).
+
+Tolerated quirks (see shared/pabulib/SOURCES.md): CRLF or LF, a UTF-8 BOM, lowercase section names,
+a `name;cost` project header (the first column is always the project id, as in pabutools),
+a missing `voter_id` column (voters are numbered from 1), double quotes (read with the `csv` module
+exactly like pabutools), non-numeric project ids, decimal amounts (`2828094.61`, `4000.0`, `4000,5`),
+extra columns (ignored), `selected` values other than 0/1 (kept as text in `project_meta`).
+
+A project repeated inside one ballot: approval and ordinal keep its first occurrence; cumulative and
+scoring keep the LAST points given (pabutools does the same: Częstochowa 2020 voter 13026 gives
+`579` four times one point each, which counts as 1 point, not 4).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+
+from prachakhom.tally.election import Ballot, BallotKind, Points, Pot, Profile, Project
+
+
+class PabulibError(ValueError):
+    """A file that is not valid Pabulib: says which line and what is wrong."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class PabulibElection:
+    """A parsed file: META, one pot (budget + projects, money scaled to integers) and the ballots."""
+
+    meta: dict[str, str]
+    pot: Pot
+    profile: Profile
+    project_meta: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Raw:
+    meta: dict[str, str] = field(default_factory=dict)
+    projects: list[tuple[int, str, str, dict[str, str]]] = field(default_factory=list)
+    votes: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+
+def read_pabulib_file(path: str | Path) -> PabulibElection:
+    """Parse a `.pb` file (UTF-8, with or without BOM)."""
+    return read_pabulib(Path(path).read_bytes().decode("utf-8-sig"))
+
+
+def read_pabulib(text: str) -> PabulibElection:
+    """Parse the text of a `.pb` file. Raises `PabulibError` naming the line at fault."""
+    raw = _read_sections(text)
+    if "vote_type" not in raw.meta:
+        raise PabulibError(1, "META has no vote_type (approval, choose-1, cumulative, scoring or ordinal)")
+    try:
+        kind = BallotKind(raw.meta["vote_type"].strip().lower())
+    except ValueError:
+        raise PabulibError(1, f"unknown vote_type {raw.meta['vote_type']!r}") from None
+    if "budget" not in raw.meta:
+        raise PabulibError(1, "META has no budget")
+    pot, project_meta = _build_pot(raw)
+    profile = _build_profile(raw, kind, {p.id for p in pot.projects})
+    return PabulibElection(dict(raw.meta), pot, profile, project_meta)
+
+
+def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(text.splitlines(), delimiter=";")
+    for row in reader:
+        yield reader.line_num, row
+
+
+def _read_sections(text: str) -> _Raw:
+    raw = _Raw()
+    section = ""
+    header: list[str] = []
+    expect_header = False
+    for line, row in _rows(text):
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        first = row[0].strip().lower()
+        if first in ("meta", "projects", "votes") and len(row) == 1:
+            section, expect_header = first, True
+        elif expect_header:
+            header, expect_header = [h.strip().lower() for h in row], False
+        elif section == "meta":
+            if len(row) < 2:
+                raise PabulibError(line, f"META line needs 'key;value', got {';'.join(row)!r}")
+            raw.meta[row[0].strip()] = row[1].strip()
+        elif section == "projects":
+            values = dict(zip(header, (v.strip() for v in row), strict=False))
+            if "cost" not in values:
+                raise PabulibError(line, "project has no cost (the PROJECTS header needs a 'cost' column)")
+            raw.projects.append((line, row[0].strip(), values["cost"], values))
+        elif section == "votes":
+            raw.votes.append((line, dict(zip(header, (v.strip() for v in row), strict=False))))
+        else:
+            raise PabulibError(line, "data before any META / PROJECTS / VOTES section")
+    return raw
+
+
+def _decimal(text: str, line: int, what: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise PabulibError(line, f"{what} {text!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise PabulibError(line, f"{what} {text!r} must be a non-negative number")
+    return value
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _build_pot(raw: _Raw) -> tuple[Pot, dict[str, dict[str, str]]]:
+    budget = _decimal(raw.meta["budget"], 1, "budget")
+    costs = [_decimal(cost, line, f"cost of project {pid!r}") for line, pid, cost, _ in raw.projects]
+    scale = 10 ** max([_decimals(budget), *(_decimals(c) for c in costs)])
+    projects: list[Project] = []
+    seen: set[str] = set()
+    for order, ((line, pid, _, values), cost) in enumerate(zip(raw.projects, costs, strict=True)):
+        if pid in seen:
+            raise PabulibError(line, f"project {pid!r} is listed twice")
+        seen.add(pid)
+        projects.append(Project(pid, int(cost * scale), values.get("name", ""), order))
+    pot = Pot(raw.meta.get("subunit") or raw.meta.get("unit") or "main", int(budget * scale),
+              tuple(projects), scale)
+    return pot, {pid: values for _, pid, _, values in raw.projects}
+
+
+def _build_profile(raw: _Raw, kind: BallotKind, ids: set[str]) -> Profile:
+    with_points = kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
+    ballots = []
+    for index, (line, values) in enumerate(raw.votes, start=1):
+        voter = values.get("voter_id") or str(index)
+        vote = _split(values.get("vote", ""))
+        for pid in vote:
+            if pid not in ids:
+                raise PabulibError(line, f"vote for unknown project {pid!r} (not in PROJECTS)")
+        if with_points:
+            ballots.append(_points_ballot(line, voter, vote, _split(values.get("points", ""))))
+        else:
+            ballots.append(Ballot(tuple(dict.fromkeys(vote)), None, voter))
+    max_length = raw.meta.get("max_length")
+    return Profile(kind, tuple(ballots), int(max_length) if max_length and max_length.isdigit() else None)
+
+
+def _split(field_text: str) -> list[str]:
+    if not field_text or field_text.lower() == "none":
+        return []
+    return [v.strip() for v in field_text.split(",") if v.strip()]
+
+
+def _points_ballot(line: int, voter: str, vote: list[str], points: list[str]) -> Ballot:
+    if len(points) != len(vote):
+        raise PabulibError(line, f"{len(vote)} projects but {len(points)} points in this ballot")
+    given: dict[str, Points] = {}
+    for pid, text in zip(vote, points, strict=True):
+        value = Fraction(_decimal(text, line, "points"))
+        given[pid] = int(value) if value.denominator == 1 else value
+    return Ballot(tuple(given), tuple(given.values()), voter)
+
+
+def write_pabulib(election: PabulibElection) -> str:
+    """The election as `.pb` text (LF line endings) that this reader and pabutools both read back."""
+    pot, profile = election.pot, election.profile
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    meta = {k: v for k, v in election.meta.items() if k not in _COMPUTED_META}
+    meta.update(num_projects=str(len(pot.projects)), num_votes=str(len(profile)),
+                budget=_units(pot, pot.budget), vote_type=profile.kind.value)
+    w.writerow(["META"])
+    w.writerow(["key", "value"])
+    w.writerows(meta.items())
+    w.writerow(["PROJECTS"])
+    w.writerow(["project_id", "cost", "name"])
+    for p in pot.projects:
+        w.writerow([p.id, _units(pot, p.cost), p.name or p.id])
+    w.writerow(["VOTES"])
+    with_points = profile.kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
+    w.writerow(["voter_id", "vote", "points"] if with_points else ["voter_id", "vote"])
+    for i, b in enumerate(profile.ballots, start=1):
+        row = [b.voter_id or str(i), ",".join(b.selections) if b.selections else ("None" if with_points else "")]
+        if with_points:
+            row.append(",".join(_points_text(v) for v in b.points or ()) or "None")
+        w.writerow(row)
+    return out.getvalue()
+
+
+_COMPUTED_META = {"num_projects", "num_votes", "budget", "vote_type"}
+
+
+def _units(pot: Pot, amount: int) -> str:
+    return format(pot.to_units(amount), "f")
+
+
+def _points_text(value: Points) -> str:
+    if isinstance(value, int) or value.denominator == 1:
+        return str(int(value))
+    return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
