@@ -1,0 +1,185 @@
+"""What is on a process's ballot, and the server-side check of one ballot against the rule in force.
+
+A ballot is `{pot id: {proposal slug: points}}`: approval and budget ballots give 1 point to each
+chosen proposal, points ballots give what the voter spread. A voter fills the municipality-wide pot
+and at most one village pot (their own). Pot ids are as `prachakhom.content.pot_ids` gives them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from prachakhom.content import ProcessDoc, proposal_cost
+from prachakhom.messages import message
+from prachakhom.models import (
+    BALLOT_PROPOSAL_STATUSES,
+    ApprovalBallot,
+    BudgetBallot,
+    Municipality,
+    PointsBallot,
+    ProcessTemplate,
+    Proposal,
+)
+
+MUNICIPALITY_POT = "municipality"
+Choices = Mapping[str, Mapping[str, int]]
+
+
+@dataclass(frozen=True)
+class BallotProject:
+    slug: str
+    pot: str
+    cost: int
+    title: str
+
+
+@dataclass(frozen=True)
+class BallotProblem:
+    """One thing wrong with a ballot: where (`loc`), a stable `code`, and the Thai `msg`."""
+
+    loc: tuple[str, ...]
+    code: str
+    msg: str
+
+
+def pot_of(rules: ProcessTemplate, village: int | None) -> str:
+    """A proposal for village n sits in `village-n` if the process has village pots."""
+    if village is not None and rules.pots.per_village:
+        return f"village-{village}"
+    return MUNICIPALITY_POT
+
+
+def pot_budgets(doc: ProcessDoc, municipality: Municipality) -> dict[str, int]:
+    """Pot id → budget in baht (empty for a consultation without a budget)."""
+    budget = doc.process.budget
+    if budget is None:
+        return {}
+    pots: dict[str, int] = {}
+    if doc.rules.pots.per_village:
+        for v in municipality.villages:
+            pots[f"village-{v.number}"] = budget.villages.get(v.number, 0)
+    if doc.rules.pots.municipality_wide:
+        pots[MUNICIPALITY_POT] = budget.municipality_wide or (budget.total - sum(pots.values()))
+    return pots
+
+
+def online_cost(proposal: Proposal) -> int | None:
+    review = proposal.feasibility
+    if review is not None and review.revised_cost is not None:
+        return review.revised_cost
+    return proposal.cost
+
+
+def ballot_projects(doc: ProcessDoc, online: Iterable[tuple[str, Proposal]]) -> dict[str, BallotProject]:
+    """Slug → project for every proposal on the ballot: staff-entered ones and online ones."""
+    projects: dict[str, BallotProject] = {}
+    for slug, pdoc in doc.proposals.items():
+        cost = proposal_cost(pdoc)
+        if pdoc.proposal.status in BALLOT_PROPOSAL_STATUSES and cost is not None:
+            projects[slug] = BallotProject(slug, pot_of(doc.rules, pdoc.proposal.village), cost,
+                                           pdoc.proposal.title)
+    for slug, proposal in online:
+        cost = online_cost(proposal)
+        if proposal.status in BALLOT_PROPOSAL_STATUSES and cost is not None:
+            projects[slug] = BallotProject(slug, pot_of(doc.rules, proposal.village), cost, proposal.title)
+    return projects
+
+
+def check_ballot(
+    rules: ProcessTemplate,
+    choices: Choices,
+    projects: Mapping[str, BallotProject],
+    budgets: Mapping[str, int],
+) -> list[BallotProblem]:
+    """Every problem with the ballot (empty list: the ballot is valid under the rule in force)."""
+    rule = rules.ballot
+    if not isinstance(rule, ApprovalBallot | BudgetBallot | PointsBallot):
+        return [BallotProblem(("body",), "not_a_vote", message("not_a_vote"))]
+    problems = _check_pots(choices, budgets)
+    if problems:
+        return problems
+    filled = {pot: chosen for pot, chosen in choices.items() if chosen}
+    if not filled:
+        return [BallotProblem(("body", "choices"), "empty_ballot", message("empty_ballot"))]
+    for pot, chosen in filled.items():
+        loc = ("body", "choices", pot)
+        problems += _check_projects(loc, pot, chosen, projects)
+        if not problems:
+            problems += _check_rule(loc, rule, chosen, projects, budgets[pot])
+    return problems
+
+
+def _check_pots(choices: Choices, budgets: Mapping[str, int]) -> list[BallotProblem]:
+    problems = []
+    known = ", ".join(budgets)
+    for pot in choices:
+        if pot not in budgets:
+            problems.append(BallotProblem(("body", "choices", pot), "unknown_pot",
+                                          message("unknown_pot", pot=pot, choices=known)))
+    villages = [pot for pot, chosen in choices.items() if pot.startswith("village-") and chosen]
+    if len(villages) > 1:
+        problems.append(BallotProblem(("body", "choices"), "one_village", message("one_village")))
+    return problems
+
+
+def _check_projects(
+    loc: tuple[str, ...], pot: str, chosen: Mapping[str, int], projects: Mapping[str, BallotProject]
+) -> list[BallotProblem]:
+    problems = []
+    for slug in chosen:
+        project = projects.get(slug)
+        if project is None or project.pot != pot:
+            problems.append(BallotProblem((*loc, slug), "not_on_ballot", message("not_on_ballot", project=slug)))
+    return problems
+
+
+def _check_rule(
+    loc: tuple[str, ...],
+    rule: ApprovalBallot | BudgetBallot | PointsBallot,
+    chosen: Mapping[str, int],
+    projects: Mapping[str, BallotProject],
+    budget: int,
+) -> list[BallotProblem]:
+    if isinstance(rule, ApprovalBallot):
+        if len(chosen) < rule.min_projects:
+            return [BallotProblem(loc, "too_few", message("too_few", min_projects=rule.min_projects))]
+        if len(chosen) > rule.max_projects:
+            return [BallotProblem(loc, "too_many", message("too_many", max_projects=rule.max_projects))]
+        return []
+    if isinstance(rule, BudgetBallot):
+        total = sum(projects[s].cost for s in chosen)
+        minimum = -(-budget * rule.min_share_percent // 100)
+        if total > budget:
+            return [BallotProblem(loc, "over_budget", message("over_budget", total=total, budget=budget))]
+        if total < minimum:
+            return [BallotProblem(loc, "under_min_share", message(
+                "under_min_share", min_share_percent=rule.min_share_percent, minimum=minimum, total=total))]
+        return []
+    bad = [s for s, pts in chosen.items() if not 1 <= pts <= rule.max_points_per_project]
+    if bad:
+        return [BallotProblem((*loc, s), "points_per_project", message(
+            "points_per_project", max_points_per_project=rule.max_points_per_project)) for s in bad]
+    total = sum(chosen.values())
+    if total > rule.total_points:
+        return [BallotProblem(loc, "too_many_points", message(
+            "too_many_points", total=total, total_points=rule.total_points))]
+    return []
+
+
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+"""Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives."""
+
+
+def new_receipt_code() -> str:
+    """A random 60-bit code like `7K2M-9QXD-R4TA`, printed for the voter after a ballot is stored."""
+    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+    return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
+
+
+def normalize_receipt_code(text: str) -> str:
+    """Upper-case, hyphens where they belong, O→0 and I/L→1 as Crockford reads them."""
+    raw = "".join(ch for ch in text.upper() if ch.isalnum())
+    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}" if len(raw) == 12 else raw

@@ -1,0 +1,94 @@
+"""Thai messages for residents, by code: the one catalogue the API and the core draw from.
+
+Codes are stable English identifiers (clients and tests match on them); the text is what a
+resident reads. Staff-facing and log messages stay in English next to the code that raises them.
+"""
+
+from __future__ import annotations
+
+ACTION_TH: dict[str, str] = {
+    "propose": "เสนอโครงการ",
+    "comment": "แสดงความคิดเห็น",
+    "support": "สนับสนุนแนวคิด",
+    "vote": "ลงคะแนน",
+    "follow": "ติดตามความคืบหน้า",
+}
+
+MESSAGES_TH: dict[str, str] = {
+    # request shape (pydantic error types and our own)
+    "missing": "จำเป็นต้องกรอกข้อมูลนี้",
+    "extra_forbidden": "ไม่รู้จักข้อมูลนี้ กรุณาตรวจสอบชื่อช่อง",
+    "string_too_short": "กรุณากรอกข้อมูล",
+    "string_too_long": "ข้อความยาวเกินไป (ไม่เกิน {max_length} ตัวอักษร)",
+    "string_type": "ต้องเป็นข้อความ",
+    "string_pattern_mismatch": "รูปแบบไม่ถูกต้อง",
+    "int_type": "ต้องเป็นจำนวนเต็ม เช่น 250000 (ไม่มีทศนิยมหรือจุลภาค)",
+    "int_parsing": "ต้องเป็นจำนวนเต็ม เช่น 250000 (ไม่มีทศนิยมหรือจุลภาค)",
+    "int_from_float": "ต้องเป็นจำนวนเต็ม ไม่มีทศนิยม",
+    "greater_than_equal": "ต้องไม่น้อยกว่า {ge}",
+    "greater_than": "ต้องมากกว่า {gt}",
+    "less_than_equal": "ต้องไม่เกิน {le}",
+    "date_type": "ต้องเป็นวันที่ในรูปแบบ ปี-เดือน-วัน (ค.ศ.) เช่น 2000-01-31",
+    "date_from_datetime_parsing": "ต้องเป็นวันที่ในรูปแบบ ปี-เดือน-วัน (ค.ศ.) เช่น 2000-01-31",
+    "date_parsing": "ต้องเป็นวันที่ในรูปแบบ ปี-เดือน-วัน (ค.ศ.) เช่น 2000-01-31",
+    "literal_error": "ค่าที่เลือกไม่ถูกต้อง เลือกได้: {expected}",
+    "dict_type": "ต้องเป็นชุดข้อมูล (JSON object)",
+    "list_type": "ต้องเป็นรายการ",
+    "model_type": "ต้องเป็นชุดข้อมูล (JSON object)",
+    "invalid_json": "ข้อมูลที่ส่งมาไม่ใช่ JSON ที่ถูกต้อง",
+    "invalid": "ข้อมูลไม่ถูกต้อง",
+    # places and content
+    "unknown_municipality": "ไม่พบท้องถิ่นนี้",
+    "unknown_process": "ไม่พบกระบวนการนี้",
+    "unknown_proposal": "ไม่พบข้อเสนอนี้",
+    "unknown_comment": "ไม่พบความคิดเห็นนี้",
+    "unknown_receipt": "ไม่พบรหัสยืนยันนี้ กรุณาตรวจสอบว่าพิมพ์ถูกต้อง",
+    "unknown_category": "ไม่มีด้านนี้ในกระบวนการนี้ เลือกได้: {choices}",
+    "unknown_village": "ไม่มีหมู่ที่ {village} ในท้องถิ่นนี้",
+    "not_found": "ไม่พบสิ่งที่ต้องการ",
+    "method_not_allowed": "ไม่รองรับวิธีการเรียกนี้",
+    "unsupported_media_type": "กรุณาส่งข้อมูลเป็น JSON (Content-Type: application/json)",
+    "internal": "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง",
+    "proposal_not_open": "ข้อเสนอนี้ยังไม่เปิดเผยหรือถูกปิดแล้ว",
+    "parent_not_found": "ไม่พบความคิดเห็นที่ต้องการตอบกลับในข้อเสนอนี้",
+    # identity and eligibility
+    "invalid_national_id": "เลขประจำตัวประชาชนไม่ถูกต้อง กรุณาตรวจสอบทั้ง 13 หลัก",
+    "too_young": "ผู้มีสิทธิ์ต้องมีอายุ {minimum_age} ปีขึ้นไป",
+    "birth_date_future": "วันเกิดต้องไม่เป็นวันในอนาคต",
+    # ballots
+    "already_voted": "ท่านลงคะแนนในกระบวนการนี้แล้ว",
+    "already_voted_can_change": "ท่านลงคะแนนในกระบวนการนี้แล้ว หากต้องการเปลี่ยนใจ ให้ใช้การแก้ไขบัตร (PUT)",
+    "no_ballot": "ยังไม่พบบัตรของท่านในกระบวนการนี้ กรุณาลงคะแนนก่อน",
+    "change_not_allowed": "กระบวนการนี้ไม่อนุญาตให้เปลี่ยนบัตรหลังลงคะแนนแล้ว",
+    "not_a_vote": "กระบวนการนี้ไม่มีการลงคะแนน",
+    "empty_ballot": "กรุณาเลือกอย่างน้อยหนึ่งโครงการ",
+    "unknown_pot": "ไม่มีกองงบประมาณ “{pot}” ในกระบวนการนี้ เลือกได้: {choices}",
+    "one_village": "ลงคะแนนได้เฉพาะหมู่บ้านของท่านหมู่บ้านเดียว",
+    "not_on_ballot": "โครงการ “{project}” ไม่อยู่ในบัตรของกองงบประมาณนี้",
+    "duplicate_project": "เลือกโครงการ “{project}” ซ้ำ",
+    "too_few": "ต้องเลือกอย่างน้อย {min_projects} โครงการ",
+    "too_many": "เลือกได้ไม่เกิน {max_projects} โครงการ",
+    "over_budget": "ค่าใช้จ่ายรวม {total:,} บาท เกินงบประมาณ {budget:,} บาท",
+    "under_min_share": "ต้องเลือกโครงการให้ใช้งบประมาณอย่างน้อย {min_share_percent}% ({minimum:,} บาท) ขณะนี้รวม {total:,} บาท",
+    "points_expected": "กระบวนการนี้ให้คะแนนเป็นแต้ม ส่งเป็น {{โครงการ: แต้ม}}",
+    "list_expected": "ส่งรายการโครงการที่เลือก",
+    "points_per_project": "ให้แต้มแต่ละโครงการได้ 1 ถึง {max_points_per_project} แต้ม",
+    "too_many_points": "แต้มรวม {total} เกินกว่าที่มี {total_points} แต้ม",
+    # comments
+    "already_reported": "ท่านรายงานความคิดเห็นนี้แล้ว",
+    # staff
+    "unauthorized": "Staff token missing or wrong for this municipality",
+    "phase_conflict": "The process is in phase '{current}', not '{expected}'; reload and try again",
+    "last_phase": "The process is already in its last phase '{current}'",
+    "bad_decision": "Decision '{decision}' is not possible for a proposal with status '{status}'",
+    "idempotency_conflict": "This Idempotency-Key was already used for a different request",
+}
+
+
+def message(code: str, **params: object) -> str:
+    """The Thai text for `code`, filled with `params` (unknown codes fall back to a generic text)."""
+    template = MESSAGES_TH.get(code, MESSAGES_TH["invalid"])
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template
