@@ -32,10 +32,10 @@ def project_scores(pot: Pot, profile: Profile) -> tuple[dict[str, Points], dict[
             if pts > 0 and pid in points:
                 points[pid] += pts
                 supporters[pid] += 1
-    return {pid: _norm(v) for pid, v in points.items()}, {pid: supporters[pid] for pid in ids}
+    return {pid: norm_points(v) for pid, v in points.items()}, {pid: supporters[pid] for pid in ids}
 
 
-def _norm(value: Points) -> Points:
+def norm_points(value: Points) -> Points:
     if isinstance(value, Fraction) and value.denominator == 1:
         return int(value)
     return value
