@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from prachakhom import __version__
@@ -33,9 +34,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from site_generator.build import build_all
-
     from prachakhom.errors import ContentError
+    from site_generator.build import build_all
 
     try:
         build_all(
@@ -45,6 +45,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             data_dir=args.data,
             site_url=args.site_url,
             strict=args.strict,
+            today=args.today,
         )
     except ContentError as err:
         print(err.report(), file=sys.stderr)
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=None, help="folder of stored data exported by the API")
     p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
     p.add_argument("--strict", action="store_true", help="treat MkDocs warnings as errors")
+    p.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="build as if today were this date (YYYY-MM-DD)"
+    )
     p.set_defaults(func=_cmd_build)
 
     _add_tally(sub)

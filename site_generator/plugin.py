@@ -1,0 +1,98 @@
+"""The MkDocs plugin: content + stored data → generated pages, through MkDocs' own build.
+
+- `on_config` loads and validates the content (stopping the build with the full problem report),
+  and prepares the view models and page sources;
+- `on_files` adds the generated pages and the self-hosted assets (`File.generated`);
+- `on_post_build` segments Thai words in the search index, so search finds a word typed from
+  the middle of a sentence.
+
+With `municipality` empty, the plugin builds the national index instead.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+
+from prachakhom.content import Content, load_content
+from prachakhom.errors import ContentError
+from site_generator.fonts import FONT_CSS, font_files
+from site_generator.pages import (
+    TEMPLATES_DIR,
+    municipality_nav,
+    municipality_pages,
+    national_pages,
+    page_environment,
+)
+from site_generator.thai_text import segment
+from site_generator.views import municipality_views
+
+ASSETS_DIR = TEMPLATES_DIR / "assets"
+
+
+class PrachakhomPluginConfig(base.Config):
+    content_dir = c.Type(str)
+    municipality = c.Type(str, default="")
+    data_dir = c.Optional(c.Type(str))
+    today = c.Optional(c.Type(str))
+    cache_dir = c.Type(str, default="build/.cache")
+
+
+class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        self.content: Content | None = None
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        today = date.fromisoformat(self.config.today) if self.config.today else date.today()
+        data_dir = Path(self.config.data_dir) if self.config.data_dir else None
+        try:
+            self.content = load_content(Path(self.config.content_dir))
+        except ContentError as err:
+            raise PluginError("content is invalid:\n" + err.report()) from err
+        env = page_environment()
+        slug = self.config.municipality
+        if not slug:
+            entries = [
+                (m, municipality_views(m, today, data_dir)) for m in self.content.municipalities.values()
+            ]
+            self.pages = national_pages(env, entries, today)
+            return config
+        if slug not in self.content.municipalities:
+            raise PluginError(f"unknown municipality '{slug}'; known: {', '.join(self.content.municipalities)}")
+        doc = self.content.municipalities[slug]
+        views = municipality_views(doc, today, data_dir)
+        self.pages = municipality_pages(env, doc, views, today)
+        config.nav = municipality_nav(views)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        for src_uri, text in self.pages.items():
+            files.append(File.generated(config, src_uri, content=text))
+        for path in sorted(ASSETS_DIR.iterdir()):
+            if path.is_file():
+                files.append(File.generated(config, f"assets/{path.name}", abs_src_path=str(path)))
+        for name, data in font_files(Path(self.config.cache_dir) / "fonts").items():
+            files.append(File.generated(config, f"assets/fonts/{name}", content=data))
+        files.append(File.generated(config, "assets/fonts/fonts.css", content=FONT_CSS))
+        return files
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        index_path = Path(config.site_dir) / "search" / "search_index.json"
+        if not index_path.is_file():
+            return
+        index: dict[str, Any] = json.loads(index_path.read_text(encoding="utf-8"))
+        for doc in index.get("docs", []):
+            doc["title"] = segment(doc.get("title", ""))
+            doc["text"] = segment(doc.get("text", ""))
+        index_path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

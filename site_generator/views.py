@@ -1,0 +1,293 @@
+"""View models: content plus stored data, shaped for the page templates.
+
+Nothing here escapes or formats HTML: the templates do that through Jinja's autoescape. This
+module only decides *what* is shown (which proposals are public, which phase is current, how
+much each pot holds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from prachakhom.content import MunicipalityDoc, ProcessDoc, ProposalDoc, pot_ids, proposal_cost
+from prachakhom.models import (
+    PUBLIC_PROPOSAL_STATUSES,
+    Category,
+    Municipality,
+    PhaseDates,
+    PhaseDefinition,
+    Process,
+    ProcessTemplate,
+    Project,
+    Proposal,
+    Village,
+)
+from prachakhom.phase import current_phase, days_left
+from prachakhom.snapshot import ProcessSnapshot, ballot_files, load_snapshot
+
+PROPOSAL_STATUS_LABELS = {
+    "published": "รอคัดกรอง",
+    "feasible": "ผ่านการคัดกรอง",
+    "infeasible": "ไม่ผ่านการคัดกรอง",
+    "selected": "ได้รับเลือก",
+    "not_selected": "ไม่ได้รับเลือก",
+    "withdrawn": "ถอนข้อเสนอ",
+}
+PROJECT_STATUS_LABELS = {
+    "planned": "รอดำเนินการ",
+    "in_progress": "กำลังดำเนินการ",
+    "delayed": "ล่าช้า",
+    "completed": "เสร็จแล้ว",
+    "cancelled": "ยกเลิก",
+}
+ACTION_LABELS = {
+    "propose": "เสนอโครงการ",
+    "comment": "แสดงความคิดเห็น",
+    "support": "สนับสนุนแนวคิด",
+    "vote": "ลงคะแนน",
+    "follow": "ติดตามความคืบหน้า",
+}
+WHOLE_AREA = "ทั้งท้องถิ่น"
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    slug: str
+    proposal: Proposal
+    paragraphs: list[str]
+    category: Category
+    village: Village | None
+    cost: int | None
+    status_label: str
+    comment_count: int
+    support_count: int
+
+    @property
+    def place(self) -> str:
+        return f"หมู่ที่ {self.village.number} {self.village.name}" if self.village else WHOLE_AREA
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    slug: str
+    project: Project
+    body: str
+    category: Category
+    village: Village | None
+    status_label: str
+    proposal_slug: str | None
+
+    @property
+    def place(self) -> str:
+        return f"หมู่ที่ {self.village.number} {self.village.name}" if self.village else WHOLE_AREA
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    definition: PhaseDefinition
+    dates: PhaseDates
+    state: str  # "done" | "current" | "upcoming"
+
+
+@dataclass(frozen=True)
+class PotView:
+    pot_id: str
+    name: str
+    budget: int
+    village: Village | None
+
+
+@dataclass
+class ProcessView:
+    slug: str
+    municipality_slug: str
+    process: Process
+    rules: ProcessTemplate
+    phases: list[PhaseView]
+    current: PhaseView
+    days_left: int
+    proposals: list[ProposalView]
+    projects: list[ProjectView]
+    pots: list[PotView]
+    ballot_files: dict[str, Path]
+    snapshot: ProcessSnapshot | None
+    today: date
+    outcome: object | None = field(default=None)
+
+    @property
+    def actions(self) -> list[str]:
+        return list(self.current.definition.actions)
+
+    @property
+    def voting_closed(self) -> bool:
+        keys = [p.definition.key for p in self.phases]
+        if "voting" not in keys:
+            return False
+        return keys.index(self.current.definition.key) > keys.index("voting")
+
+    @property
+    def is_budgeting(self) -> bool:
+        return self.rules.kind == "budgeting"
+
+    @property
+    def rule_sentences(self) -> list[str]:
+        return rule_sentences(self.rules)
+
+
+RESIDENCY = {
+    "house_registration": "มีชื่อในทะเบียนบ้านในเขตท้องถิ่น",
+    "resident_or_worker": "อาศัย ทำงาน หรือเรียนในเขตท้องถิ่น",
+    "anyone": "ทุกคนที่สนใจ",
+}
+TALLY = {
+    "greedy": "นับคะแนนแบบคะแนนสูงสุดก่อน: เลือกโครงการที่ได้คะแนนมากที่สุดก่อน ข้ามโครงการที่งบประมาณคงเหลือไม่พอ",
+    "greedy-no-skip": "นับคะแนนแบบคะแนนสูงสุดก่อน และหยุดเมื่อโครงการถัดไปใช้งบประมาณเกินที่เหลือ",
+    "mes": "นับคะแนนด้วยวิธีแบ่งงบประมาณอย่างเท่าเทียม (Method of Equal Shares): ผู้ลงคะแนนทุกคนได้ส่วนแบ่งงบประมาณเท่ากัน "
+    "โครงการได้รับเลือกเมื่อผู้สนับสนุนมีส่วนแบ่งรวมกันพอจ่าย จึงไม่มีกลุ่มใดได้งบประมาณไปทั้งหมด",
+    "mes-add1": "นับคะแนนด้วยวิธีแบ่งงบประมาณอย่างเท่าเทียม (Method of Equal Shares): ผู้ลงคะแนนทุกคนได้ส่วนแบ่งงบประมาณเท่ากัน "
+    "โครงการได้รับเลือกเมื่อผู้สนับสนุนมีส่วนแบ่งรวมกันพอจ่าย จึงไม่มีกลุ่มใดได้งบประมาณไปทั้งหมด "
+    "หากยังมีงบประมาณเหลือ จะเพิ่มส่วนแบ่งทีละน้อยจนใช้งบประมาณได้มากที่สุด",
+}
+
+
+def rule_sentences(rules: ProcessTemplate) -> list[str]:
+    """The rules in force, in plain Thai, derived from the rules themselves (never stale)."""
+    e = rules.eligibility
+    sentences = [f"ผู้มีสิทธิ์: อายุ {e.minimum_age} ปีขึ้นไป และ{RESIDENCY[e.residency]}"]
+    b = rules.ballot
+    per = "ในแต่ละกองงบประมาณ" if rules.pots.per_village else ""
+    if b.kind == "approval":
+        sentences.append(f"เลือกได้ {b.min_projects} ถึง {b.max_projects} โครงการ{per}")
+    elif b.kind == "budget":
+        share = f" และต้องใช้อย่างน้อย {b.min_share_percent}% ของงบประมาณ" if b.min_share_percent else ""
+        sentences.append(f"เลือกโครงการได้หลายโครงการ{per} โดยราคารวมต้องไม่เกินงบประมาณ{share}")
+    elif b.kind == "points":
+        sentences.append(
+            f"มีคะแนน {b.total_points} คะแนน{per} แบ่งให้โครงการใดก็ได้ โครงการละไม่เกิน {b.max_points_per_project} คะแนน"
+        )
+    else:
+        sentences.append("สนับสนุนแนวคิดที่เห็นด้วยได้ทุกแนวคิด แนวคิดละหนึ่งครั้ง")
+    if rules.tally.method in TALLY:
+        sentences.append(TALLY[rules.tally.method])
+    if rules.kind == "budgeting":
+        sentences.append(
+            "เปลี่ยนการลงคะแนนได้จนกว่าจะปิดลงคะแนน" if rules.allow_ballot_change else "ลงคะแนนแล้วเปลี่ยนไม่ได้"
+        )
+    return sentences
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split resident text into paragraphs on blank lines (each is escaped by the template)."""
+    parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n")]
+    return [p for p in parts if p]
+
+
+def process_view(
+    municipality: Municipality, doc: ProcessDoc, today: date, data_dir: Path | None
+) -> ProcessView:
+    snapshot = load_snapshot(data_dir, doc.municipality_slug, doc.slug)
+    process = doc.process
+    if snapshot and snapshot.current_phase:
+        process = process.model_copy(update={"current_phase": snapshot.current_phase})
+    current_dates = current_phase(process, today)
+    keys = [p.key for p in process.phases]
+    current_index = keys.index(current_dates.key)
+    phases = [
+        PhaseView(
+            doc.rules.phase(dates.key),
+            dates,
+            "done" if i < current_index else "current" if i == current_index else "upcoming",
+        )
+        for i, dates in enumerate(process.phases)
+    ]
+    files = {**doc.ballot_files, **ballot_files(data_dir, doc.municipality_slug, doc.slug)}
+    return ProcessView(
+        slug=doc.slug,
+        municipality_slug=doc.municipality_slug,
+        process=process,
+        rules=doc.rules,
+        phases=phases,
+        current=phases[current_index],
+        days_left=days_left(current_dates, today),
+        proposals=_proposals(municipality, doc, snapshot),
+        projects=_projects(municipality, doc),
+        pots=_pots(municipality, doc),
+        ballot_files=files,
+        snapshot=snapshot,
+        today=today,
+    )
+
+
+def _proposals(
+    municipality: Municipality, doc: ProcessDoc, snapshot: ProcessSnapshot | None
+) -> list[ProposalView]:
+    docs = list(doc.proposals.values())
+    if snapshot:
+        known = set(doc.proposals)
+        docs += [
+            ProposalDoc(s.slug, s.proposal, s.body, doc.path)
+            for s in snapshot.proposals
+            if s.slug not in known
+        ]
+    comments = snapshot.comment_counts if snapshot else {}
+    supports = snapshot.support_counts if snapshot else {}
+    views = [
+        ProposalView(
+            slug=d.slug,
+            proposal=d.proposal,
+            paragraphs=paragraphs(d.body),
+            category=doc.rules.category(d.proposal.category),
+            village=_village(municipality, d.proposal.village),
+            cost=proposal_cost(d),
+            status_label=PROPOSAL_STATUS_LABELS[d.proposal.status],
+            comment_count=comments.get(d.slug, 0),
+            support_count=supports.get(d.slug, 0),
+        )
+        for d in docs
+        if d.proposal.status in PUBLIC_PROPOSAL_STATUSES
+    ]
+    return sorted(views, key=lambda v: (v.proposal.submitted_on, v.slug))
+
+
+def _projects(municipality: Municipality, doc: ProcessDoc) -> list[ProjectView]:
+    return [
+        ProjectView(
+            slug=d.slug,
+            project=d.project,
+            body=d.body,
+            category=doc.rules.category(d.project.category),
+            village=_village(municipality, d.project.village),
+            status_label=PROJECT_STATUS_LABELS[d.project.status],
+            proposal_slug=d.project.proposal,
+        )
+        for d in sorted(doc.projects.values(), key=lambda d: d.slug)
+    ]
+
+
+def _pots(municipality: Municipality, doc: ProcessDoc) -> list[PotView]:
+    budget = doc.process.budget
+    if budget is None:
+        return []
+    pots = []
+    for pot_id in pot_ids(doc.rules, municipality):
+        if pot_id == "municipality":
+            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA})", budget.municipality_wide, None))
+        else:
+            number = int(pot_id.removeprefix("village-"))
+            village = municipality.village(number)
+            pots.append(
+                PotView(pot_id, f"หมู่ที่ {number} {village.name}", budget.villages.get(number, 0), village)
+            )
+    return pots
+
+
+def _village(municipality: Municipality, number: int | None) -> Village | None:
+    return municipality.village(number) if number is not None else None
+
+
+def municipality_views(
+    doc: MunicipalityDoc, today: date, data_dir: Path | None
+) -> list[ProcessView]:
+    return [process_view(doc.municipality, p, today, data_dir) for p in doc.processes.values()]
