@@ -1,0 +1,37 @@
+"""Tallying that anyone can check: greedy and the Method of Equal Shares, Pabulib in and out.
+
+Pure functions only (no I/O besides `read_pabulib_file`); money is integer minor units.
+"""
+
+from prachakhom.tally.ballot_rules import (
+    ApprovalRule,
+    BallotProblem,
+    BallotRule,
+    BudgetRule,
+    PointsRule,
+    SingleChoiceRule,
+    check_ballot,
+)
+from prachakhom.tally.election import Ballot, BallotKind, Pot, Profile, Project, ordinal_as_points
+from prachakhom.tally.equal_shares import tally_equal_shares
+from prachakhom.tally.export import anonymise, export_csv, export_json, export_pb, sha256_hex
+from prachakhom.tally.greedy import tally_greedy, tally_greedy_no_skip
+from prachakhom.tally.outcome import REASONS_TH, Outcome, ProcessOutcome, ProjectResult, Reason, Tie
+from prachakhom.tally.pabulib import (
+    PabulibElection,
+    PabulibError,
+    read_pabulib,
+    read_pabulib_file,
+    write_pabulib,
+)
+from prachakhom.tally.process import RULES, tally, tally_process
+from prachakhom.tally.tiebreaking import DEFAULT_TIE_BREAKING, TieBreaking
+
+__all__ = [
+    "DEFAULT_TIE_BREAKING", "REASONS_TH", "RULES", "ApprovalRule", "Ballot", "BallotKind", "BallotProblem",
+    "BallotRule", "BudgetRule", "Outcome", "PabulibElection", "PabulibError", "PointsRule", "Pot",
+    "ProcessOutcome", "Profile", "Project", "ProjectResult", "Reason", "SingleChoiceRule", "Tie", "TieBreaking",
+    "anonymise", "check_ballot", "export_csv", "export_json", "export_pb", "ordinal_as_points", "read_pabulib",
+    "read_pabulib_file", "sha256_hex", "tally", "tally_equal_shares", "tally_greedy", "tally_greedy_no_skip",
+    "tally_process", "write_pabulib",
+]
