@@ -53,6 +53,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import time
+
+    from site_generator.serve import start_static_server
+
+    if not args.no_build and _cmd_build(args) != 0:
+        return 1
+    server = start_static_server(args.output, args.host, args.port)
+    print(f"Prachakhom sites: http://{args.host}:{server.server_address[1]}/  (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0
+
+
 def _cmd_tally(args: argparse.Namespace) -> int:
     from prachakhom.tally.command import run
 
@@ -67,6 +84,18 @@ def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=_cmd_tally)
 
 
+def _add_build_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
+    p.add_argument("--output", type=Path, default=Path("build/site"), help="where the sites go")
+    p.add_argument("--municipality", help="rebuild only this municipality (its slug)")
+    p.add_argument("--data", type=Path, default=None, help="folder of stored data exported by the API")
+    p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
+    p.add_argument("--strict", action="store_true", help="treat MkDocs warnings as errors")
+    p.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="build as if today were this date (YYYY-MM-DD)"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prachakhom", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"prachakhom {__version__}")
@@ -77,16 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("build", help="build the static sites (all municipalities, or one)")
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
-    p.add_argument("--output", type=Path, default=Path("build/site"), help="where the sites go")
-    p.add_argument("--municipality", help="rebuild only this municipality (its slug)")
-    p.add_argument("--data", type=Path, default=None, help="folder of stored data exported by the API")
-    p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
-    p.add_argument("--strict", action="store_true", help="treat MkDocs warnings as errors")
-    p.add_argument(
-        "--today", type=date.fromisoformat, default=None, help="build as if today were this date (YYYY-MM-DD)"
-    )
+    _add_build_options(p)
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("serve", help="build the sites and serve them on localhost (static pages only)")
+    _add_build_options(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-build", action="store_true", help="serve what is already built")
+    p.set_defaults(func=_cmd_serve)
 
     _add_tally(sub)
     return parser
