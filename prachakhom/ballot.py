@@ -22,6 +22,9 @@ from prachakhom.models import (
     ProcessTemplate,
     Proposal,
 )
+from prachakhom.tally.ballot_rules import ApprovalRule, BallotRule, BudgetRule, PointsRule
+from prachakhom.tally.ballot_rules import check_ballot as check_pot_ballot
+from prachakhom.tally.election import Ballot, Pot, Project
 
 MUNICIPALITY_POT = "municipality"
 Choices = Mapping[str, Mapping[str, int]]
@@ -135,6 +138,26 @@ def _check_projects(
     return problems
 
 
+def tally_rule(rule: ApprovalBallot | BudgetBallot | PointsBallot) -> BallotRule:
+    """The template's ballot rule as the tally's rule object."""
+    if isinstance(rule, ApprovalBallot):
+        return ApprovalRule(rule.min_projects, rule.max_projects)
+    if isinstance(rule, BudgetBallot):
+        return BudgetRule(rule.min_share_percent)
+    return PointsRule(rule.total_points, rule.max_points_per_project)
+
+
+def tally_pot(pot: str, budget: int, projects: Mapping[str, BallotProject]) -> Pot:
+    """One pot of the ballot as the tally's `Pot` (projects in slug order)."""
+    mine = sorted((p for p in projects.values() if p.pot == pot), key=lambda p: p.slug)
+    return Pot(pot, budget, tuple(Project(p.slug, p.cost, p.title, i) for i, p in enumerate(mine)))
+
+
+def tally_ballot(rule: ApprovalBallot | BudgetBallot | PointsBallot, chosen: Mapping[str, int]) -> Ballot:
+    slugs = tuple(chosen)
+    return Ballot(slugs, tuple(chosen[s] for s in slugs) if isinstance(rule, PointsBallot) else None)
+
+
 def _check_rule(
     loc: tuple[str, ...],
     rule: ApprovalBallot | BudgetBallot | PointsBallot,
@@ -142,30 +165,10 @@ def _check_rule(
     projects: Mapping[str, BallotProject],
     budget: int,
 ) -> list[BallotProblem]:
-    if isinstance(rule, ApprovalBallot):
-        if len(chosen) < rule.min_projects:
-            return [BallotProblem(loc, "too_few", message("too_few", min_projects=rule.min_projects))]
-        if len(chosen) > rule.max_projects:
-            return [BallotProblem(loc, "too_many", message("too_many", max_projects=rule.max_projects))]
-        return []
-    if isinstance(rule, BudgetBallot):
-        total = sum(projects[s].cost for s in chosen)
-        minimum = -(-budget * rule.min_share_percent // 100)
-        if total > budget:
-            return [BallotProblem(loc, "over_budget", message("over_budget", total=total, budget=budget))]
-        if total < minimum:
-            return [BallotProblem(loc, "under_min_share", message(
-                "under_min_share", min_share_percent=rule.min_share_percent, minimum=minimum, total=total))]
-        return []
-    bad = [s for s, pts in chosen.items() if not 1 <= pts <= rule.max_points_per_project]
-    if bad:
-        return [BallotProblem((*loc, s), "points_per_project", message(
-            "points_per_project", max_points_per_project=rule.max_points_per_project)) for s in bad]
-    total = sum(chosen.values())
-    if total > rule.total_points:
-        return [BallotProblem(loc, "too_many_points", message(
-            "too_many_points", total=total, total_points=rule.total_points))]
-    return []
+    """The rule itself (counts, budget cap and minimum share, points): the tally's own check."""
+    pot = tally_pot(loc[-1], budget, projects)
+    found = check_pot_ballot(tally_rule(rule), tally_ballot(rule, chosen), pot)
+    return [BallotProblem((*loc, p.project_id) if p.project_id else loc, p.code, p.message) for p in found]
 
 
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

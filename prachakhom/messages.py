@@ -66,14 +66,8 @@ MESSAGES_TH: dict[str, str] = {
     "one_village": "ลงคะแนนได้เฉพาะหมู่บ้านของท่านหมู่บ้านเดียว",
     "not_on_ballot": "โครงการ “{project}” ไม่อยู่ในบัตรของกองงบประมาณนี้",
     "duplicate_project": "เลือกโครงการ “{project}” ซ้ำ",
-    "too_few": "ต้องเลือกอย่างน้อย {min_projects} โครงการ",
-    "too_many": "เลือกได้ไม่เกิน {max_projects} โครงการ",
-    "over_budget": "ค่าใช้จ่ายรวม {total:,} บาท เกินงบประมาณ {budget:,} บาท",
-    "under_min_share": "ต้องเลือกโครงการให้ใช้งบประมาณอย่างน้อย {min_share_percent}% ({minimum:,} บาท) ขณะนี้รวม {total:,} บาท",
     "points_expected": "กระบวนการนี้ให้คะแนนเป็นแต้ม ส่งเป็น {{โครงการ: แต้ม}}",
     "list_expected": "ส่งรายการโครงการที่เลือก",
-    "points_per_project": "ให้แต้มแต่ละโครงการได้ 1 ถึง {max_points_per_project} แต้ม",
-    "too_many_points": "แต้มรวม {total} เกินกว่าที่มี {total_points} แต้ม",
     # comments
     "already_reported": "ท่านรายงานความคิดเห็นนี้แล้ว",
     # staff

@@ -1,0 +1,167 @@
+"""Fixtures and factories for the API, repository and stack tests (imported by those modules).
+
+One moto server per test process (started on first use on 127.0.0.1, a free port); each test gets
+its own table, so tests never see each other's items. Content comes from a small municipality
+written into a temporary folder next to a copy of the national templates.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import shutil
+import socket
+import sys
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS = ROOT / "functions"
+if str(FUNCTIONS) not in sys.path:
+    sys.path.insert(0, str(FUNCTIONS))
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
+
+SECRET = b"test-identity-secret"
+STAFF_TOKEN = "staff-token-ban-test"
+MUNI = "ban-test"
+PB = "pb-2570"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@functools.cache
+def moto_endpoint() -> str:
+    """Start one moto server for this test process; stopped at exit."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    atexit.register(server.stop)
+    return f"http://127.0.0.1:{port}"
+
+
+def dynamodb_client(endpoint: str | None = None) -> Any:
+    import boto3
+
+    return boto3.client("dynamodb", endpoint_url=endpoint or moto_endpoint(), region_name="ap-southeast-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def new_dynamo_repository() -> Any:
+    from chalicelib.dynamodb import DynamoRepository, create_table
+
+    client = dynamodb_client()
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    create_table(client, name)
+    return DynamoRepository(client, name)
+
+
+# --- content ------------------------------------------------------------------------------------
+
+MUNICIPALITY_YAML = """\
+name: เทศบาลตำบลบ้านทดสอบ
+type: เทศบาลตำบล
+dla_code: "5999901"
+province: เชียงใหม่
+district: เมืองเชียงใหม่
+villages:
+  - {number: 1, name: บ้านเหนือ}
+  - {number: 2, name: บ้านใต้}
+"""
+
+PROCESS_YAML = """\
+title: งบประมาณแบบมีส่วนร่วม 2570
+template: pb-tambon
+template_version: 1
+summary: ทดสอบ
+fiscal_year: 2570
+current_phase: {phase}
+budget:
+  total: 1000000
+  villages: {{1: 300000, 2: 300000}}
+  municipality_wide: 400000
+phases:
+  - {{key: preparation, start: 2026-01-01, end: 2026-01-14}}
+  - {{key: proposals, start: 2026-01-15, end: 2026-02-13}}
+  - {{key: review, start: 2026-02-14, end: 2026-03-06}}
+  - {{key: voting, start: 2026-03-07, end: 2026-03-20}}
+  - {{key: results, start: 2026-03-21, end: 2026-04-19}}
+  - {{key: implementation, start: 2026-04-20, end: 2027-02-13}}
+overrides:
+{overrides}
+"""
+
+FORUM_PROPOSALS = {
+    # slug: (village, cost, status, title)
+    "road-village-1": (1, 250000, "feasible", "ซ่อมถนนหมู่ 1"),
+    "lights-village-1": (1, 100000, "feasible", "ไฟส่องสว่างหมู่ 1"),
+    "well-village-1": (1, 80000, "feasible", "บ่อบาดาลหมู่ 1"),
+    "library-village-1": (1, 30000, "infeasible", "ห้องสมุดหมู่ 1"),
+    "road-village-2": (2, 200000, "feasible", "ถนนหมู่ 2"),
+    "market-all": (None, 300000, "feasible", "ตลาดชุมชน"),
+    "park-all": (None, 150000, "feasible", "สวนสาธารณะ"),
+    "cctv-all": (None, 120000, "feasible", "กล้องวงจรปิด"),
+}
+
+
+def proposal_md(village: int | None, cost: int, status: str, title: str) -> str:
+    feas = ""
+    if status in ("feasible", "infeasible"):
+        feas = f"feasibility:\n  feasible: {'true' if status == 'feasible' else 'false'}\n  answer: ตรวจแล้ว\n"
+    vill = f"village: {village}\n" if village is not None else ""
+    return (f"---\ntitle: {title}\ncategory: roads\n{vill}cost: {cost}\nauthor: เวทีประชาคม\n"
+            f"submitted_on: 2026-01-20\nsource: village_forum\nstatus: {status}\n{feas}---\nรายละเอียด {title}\n")
+
+
+def write_content(root: Path, phase: str = "proposals", overrides: str = "  {}") -> Path:
+    """A content folder: the real national templates + one municipality with one pb process."""
+    content = root / "content"
+    shutil.copytree(ROOT / "content" / "templates", content / "templates")
+    mdir = content / "municipalities" / MUNI
+    pdir = mdir / "processes" / PB
+    (pdir / "proposals").mkdir(parents=True)
+    (mdir / "municipality.yaml").write_text(MUNICIPALITY_YAML, encoding="utf-8")
+    (pdir / "process.yaml").write_text(PROCESS_YAML.format(phase=phase, overrides=overrides), encoding="utf-8")
+    for slug, spec in FORUM_PROPOSALS.items():
+        (pdir / "proposals" / f"{slug}.md").write_text(proposal_md(*spec), encoding="utf-8")
+    return content
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def today(self) -> date:
+        return self.current.date()
+
+
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
+
+
+def national_id(n: int) -> str:
+    """A valid 13-digit ID, different for every n."""
+    from prachakhom.identity import national_id_check_digit
+
+    first = f"1{n:011d}"
+    return first + str(national_id_check_digit(first))
+
+
+def make_repository(kind: str) -> Any:
+    from chalicelib.repository import MemoryRepository
+
+    return MemoryRepository() if kind == "memory" else new_dynamo_repository()

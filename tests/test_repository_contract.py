@@ -1,0 +1,175 @@
+"""One contract for every repository: the in-memory one and DynamoDB (through a moto server)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.api_fixtures import make_repository  # isort: skip  (puts functions/ on sys.path)
+from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
+from chalicelib.repository import AlreadyExists, NotStored, PhaseMismatch, StateMissing, StatusMismatch
+
+M, P = "ban-test", "pb-2570"
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def repository(request: pytest.FixtureRequest):
+    return make_repository(request.param)
+T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+
+
+def state(phase: str = "voting") -> ProcessState:
+    return ProcessState(M, P, phase, T0, "")
+
+
+def proposal(slug: str = "online-abc", **kw: object) -> ProposalRecord:
+    values: dict = dict(municipality=M, process=P, slug=slug, title="ถนน", summary="สรุป", description="ยาว",
+                        category="roads", village=1, cost=1000, author="สมชาย", submitted_at=T0, idem_key="k1")
+    values.update(kw)
+    return ProposalRecord(**values)
+
+
+def comment(cid: str = "c1", **kw: object) -> CommentRecord:
+    values: dict = dict(municipality=M, process=P, proposal="road-village-1", id=cid, author="สมหญิง",
+                        text="เห็นด้วย", created_at=T0)
+    values.update(kw)
+    return CommentRecord(**values)
+
+
+def ballot(bid: str = "b1", receipt: str = "AAAA-BBBB-CCCC", **kw: object) -> BallotRecord:
+    values: dict = dict(municipality=M, process=P, ballot_id=bid, choices={"municipality": {"market-all": 1}},
+                        receipt=receipt, cast_at=T0, idem_key="i1")
+    values.update(kw)
+    return BallotRecord(**values)
+
+
+def test_state_init_keeps_first(repository):
+    assert repository.get_state(M, P) is None
+    assert repository.init_state(state("review")).phase == "review"
+    assert repository.init_state(state("voting")).phase == "review"
+    assert repository.get_state(M, P).phase == "review"
+
+
+def test_change_phase_is_conditional(repository):
+    repository.init_state(state("review"))
+    moved = repository.change_phase(M, P, "review", "voting", T0 + timedelta(days=1), "key-1")
+    assert (moved.phase, moved.change_key) == ("voting", "key-1")
+    with pytest.raises(PhaseMismatch) as err:
+        repository.change_phase(M, P, "review", "voting", T0, "key-2")
+    assert err.value.current == "voting"
+    stored = repository.get_state(M, P)
+    assert (stored.phase, stored.change_key, stored.changed_at) == ("voting", "key-1", T0 + timedelta(days=1))
+
+
+def test_writes_need_a_state_and_the_right_phase(repository):
+    with pytest.raises(StateMissing):
+        repository.cast_ballot(ballot(), {"voting"})
+    repository.init_state(state("review"))
+    with pytest.raises(PhaseMismatch) as err:
+        repository.cast_ballot(ballot(), {"voting"})
+    assert err.value.current == "review"
+    with pytest.raises(PhaseMismatch):
+        repository.add_proposal(proposal(), None, {"proposals"})
+    with pytest.raises(PhaseMismatch):
+        repository.add_comment(comment(), {"proposals", "voting"})
+    assert repository.list_ballots(M, P) == []
+    assert repository.list_proposals(M, P) == []
+    assert repository.list_comments(M, P) == []
+
+
+def test_proposal_roundtrip_idempotent_and_contact_apart(repository):
+    repository.init_state(state("proposals"))
+    stored, created = repository.add_proposal(proposal(), "081-234-5678", {"proposals"})
+    assert created and stored == proposal()
+    again, created = repository.add_proposal(proposal(title="อื่น"), "x", {"proposals"})
+    assert not created and again.title == "ถนน"
+    assert repository.get_proposal(M, P, "online-abc") == proposal()
+    assert repository.get_contact(M, P, "online-abc") == "081-234-5678"
+    assert repository.get_contact(M, P, "nope") is None
+    repository.add_proposal(proposal("online-def", village=None, cost=None), None, {"proposals"})
+    assert [p.slug for p in repository.list_proposals(M, P)] == ["online-abc", "online-def"]
+    assert repository.get_proposal(M, P, "online-def").village is None
+
+
+def test_proposal_status_transitions(repository):
+    repository.init_state(state("proposals"))
+    repository.add_proposal(proposal(), None, {"proposals"})
+    assert repository.set_proposal_status(M, P, "online-abc", {"under_review"}, "published", None).status == "published"
+    with pytest.raises(StatusMismatch) as err:
+        repository.set_proposal_status(M, P, "online-abc", {"under_review"}, "rejected", None)
+    assert err.value.current == "published"
+    f = Feasibility(True, "ทำได้", 90000)
+    updated = repository.set_proposal_status(M, P, "online-abc", {"published"}, "feasible", f)
+    assert (updated.status, updated.feasibility) == ("feasible", f)
+    assert repository.get_proposal(M, P, "online-abc").feasibility == f
+    with pytest.raises(NotStored):
+        repository.set_proposal_status(M, P, "missing", {"published"}, "feasible", None)
+
+
+def test_comments_replies_and_reports(repository):
+    repository.init_state(state("proposals"))
+    c1, created = repository.add_comment(comment(), {"proposals"})
+    assert created and c1 == comment()
+    assert not repository.add_comment(comment(text="อีก"), {"proposals"})[1]
+    repository.add_comment(comment("c2", parent_id="c1", created_at=T0 + timedelta(minutes=1)), {"proposals"})
+    repository.add_comment(comment("c3", proposal="market-all"), {"proposals"})
+    assert [c.id for c in repository.list_comments(M, P, "road-village-1")] == ["c1", "c2"]
+    assert len(repository.list_comments(M, P)) == 3
+    assert repository.get_comment(M, P, "road-village-1", "c2").parent_id == "c1"
+    first = repository.report_comment(M, P, "road-village-1", "c1", "r1", threshold=2)
+    assert (first.reports, first.hidden) == (1, False)
+    with pytest.raises(AlreadyExists):
+        repository.report_comment(M, P, "road-village-1", "c1", "r1", threshold=2)
+    second = repository.report_comment(M, P, "road-village-1", "c1", "r2", threshold=2)
+    assert (second.reports, second.hidden) == (2, True)
+    assert repository.get_comment(M, P, "road-village-1", "c1").hidden
+    with pytest.raises(NotStored):
+        repository.report_comment(M, P, "road-village-1", "nope", "r1", threshold=2)
+
+
+def test_ballot_once_change_and_receipt(repository):
+    repository.init_state(state("voting"))
+    stored, created = repository.cast_ballot(ballot(), {"voting"})
+    assert created and stored == ballot()
+    again, created = repository.cast_ballot(ballot(choices={"municipality": {"park-all": 1}}, idem_key="i2"),
+                                            {"voting"})
+    assert not created and again.choices == {"municipality": {"market-all": 1}} and again.idem_key == "i1"
+    changed = repository.change_ballot(
+        ballot(choices={"village-1": {"road-village-1": 1}}, changed_at=T0 + timedelta(hours=1), idem_key="i3"),
+        {"voting"})
+    assert changed.version == 2 and changed.choices == {"village-1": {"road-village-1": 1}}
+    assert changed.receipt == "AAAA-BBBB-CCCC" and changed.cast_at == T0
+    with pytest.raises(NotStored):
+        repository.change_ballot(ballot("other"), {"voting"})
+    assert repository.find_receipt(M, P, "AAAA-BBBB-CCCC").ballot_id == "b1"
+    assert repository.find_receipt(M, P, "ZZZZ-ZZZZ-ZZZZ") is None
+    assert repository.get_ballot(M, P, "b1").version == 2
+    repository.cast_ballot(ballot("b0", "DDDD-EEEE-FFFF"), {"voting"})
+    assert [b.ballot_id for b in repository.list_ballots(M, P)] == ["b0", "b1"]
+    repository.change_phase(M, P, "voting", "results", T0, "k")
+    with pytest.raises(PhaseMismatch):
+        repository.change_ballot(ballot(), {"voting"})
+
+
+def test_concurrent_first_ballots_store_exactly_one(repository):
+    repository.init_state(state("voting"))
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def cast(i: int) -> None:
+        try:
+            results.append(repository.cast_ballot(ballot(receipt=f"R{i:03d}-0000-0000", idem_key=f"i{i}"),
+                                                  {"voting"})[1])
+        except BaseException as err:  # recorded and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=cast, args=(i,)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert results.count(True) == 1 and len(results) == 16
+    assert len(repository.list_ballots(M, P)) == 1
