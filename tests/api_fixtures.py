@@ -8,12 +8,14 @@ written into a temporary folder next to a copy of the national templates.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import os
 import shutil
 import socket
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,92 @@ def make_repository(kind: str) -> Any:
     from chalicelib.repository import MemoryRepository
 
     return MemoryRepository() if kind == "memory" else new_dynamo_repository()
+
+
+# --- the app through chalice's test client ------------------------------------------------------
+
+
+class Api:
+    """JSON helpers around `chalice.test.Client`."""
+
+    def __init__(self, client: Any, service: Any) -> None:
+        self.client, self.service = client, service
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+             raw: bytes | None = None) -> tuple[int, Any]:
+        import json
+
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        payload = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        response = self.client.http.request(method, path, headers=hdrs, body=payload)
+        data = json.loads(response.body) if response.body else None
+        return response.status_code, data, response.headers  # type: ignore[return-value]
+
+    def get(self, path: str, **kw: Any) -> tuple[int, Any]:
+        status, data, _ = self.call("GET", path, **kw)
+        return status, data
+
+    def post(self, path: str, body: Any = None, key: str | None = None, **kw: Any) -> tuple[int, Any]:
+        headers = dict(kw.pop("headers", {}) or {})
+        if key:
+            headers["Idempotency-Key"] = key
+        status, data, _ = self.call("POST", path, body, headers=headers, **kw)
+        return status, data
+
+    def put(self, path: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
+        status, data, _ = self.call("PUT", path, body, headers={"Idempotency-Key": key} if key else {})
+        return status, data
+
+    def staff(self, path: str, body: Any = None, key: str | None = None, token: str = STAFF_TOKEN,
+              method: str = "POST") -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        status, data, _ = self.call(method, "/api/staff" + path, body, headers=headers)
+        return status, data
+
+
+BASE = f"/api/municipalities/{MUNI}/processes/{PB}"
+STAFF_BASE = f"/municipalities/{MUNI}/processes/{PB}"
+
+
+def make_service(content_dir: Path, repository: Any, clk: Any = None, rebuild: str = "off",
+                 site_dir: Path | None = None, data_dir: Path | None = None) -> Any:
+    from chalicelib.context import Settings, build_service
+
+    settings = Settings.from_env({
+        "PRACHAKHOM_STORAGE": "memory", "PRACHAKHOM_IDENTITY_SECRET": SECRET.decode(),
+        "PRACHAKHOM_STAFF_TOKENS": f'{{"{MUNI}": "{STAFF_TOKEN}"}}', "PRACHAKHOM_CONTENT": str(content_dir),
+        "PRACHAKHOM_REBUILD": rebuild, "PRACHAKHOM_SITE_DIR": str(site_dir or ""),
+        "PRACHAKHOM_DATA_DIR": str(data_dir or content_dir.parent / "data"),
+    })
+    return build_service(settings, clock=clk or clock(), repository=repository)
+
+
+@contextlib.contextmanager
+def api_for(service: Any) -> Iterator[Api]:
+    from app import app
+    from chalice.test import Client
+    from chalicelib import context
+
+    context.use(service)
+    try:
+        with Client(app, stage_name="local", project_dir=str(FUNCTIONS)) as client:
+            yield Api(client, service)
+    finally:
+        context.use(None)
+
+
+def ballot_body(n: int = 1, choices: dict[str, Any] | None = None, birth: str = "1990-05-17") -> dict[str, Any]:
+    return {"national_id": national_id(n), "birth_date": birth,
+            "choices": choices if choices is not None else {"village-1": ["road-village-1"],
+                                                            "municipality": ["market-all", "park-all"]}}
+
+
+def assert_error_shape(data: Any, code: str | None = None) -> None:
+    assert data["ok"] is False
+    assert isinstance(data["errors"], list) and data["errors"]
+    for e in data["errors"]:
+        assert set(e) == {"loc", "code", "msg"} and isinstance(e["loc"], list) and e["msg"]
+    if code is not None:
+        assert code in [e["code"] for e in data["errors"]], data

@@ -1,0 +1,428 @@
+"""The repository on one DynamoDB table (single-table design).
+
+Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
+
+    item            PK                    SK                                   GSI1PK / GSI1SK
+    process phase   PROC#<m>#<p>          STATE
+    proposal        PROC#<m>#<p>          PROPOSAL#<slug>
+    comment         PROC#<m>#<p>          COMMENT#<proposal>#<comment id>
+    comment report  PROC#<m>#<p>          REPORT#<proposal>#<comment id>#<reporter hash>
+    proposer contact PRIVATE#<m>#<p>      CONTACT#<slug>                       (staff only)
+    ballot          BALLOTS#<m>#<p>       BALLOT#<ballot id>                   RECEIPT#<m>#<p>#<code> / BALLOT
+
+* One query (`PK = PROC#…`, `begins_with(SK, 'PROPOSAL#')`) lists a process's proposals; the same with
+  `COMMENT#<proposal>#` lists one proposal's comments.
+* Ballots have their own partition so the busy voting traffic does not share one with the rest, and
+  the export at close is one query. The ballot id is `HMAC(secret, voter key)`: the item holds
+  neither the national ID nor the voter key, only the choices, a receipt code and timestamps.
+* GSI1 (keys only projected → ALL here for simplicity) finds a ballot by its receipt code.
+* Contacts of proposers sit in a `PRIVATE#` partition: an IAM condition on
+  `dynamodb:LeadingKeys` keeps every role but the staff one away from it (see infra/README.md).
+* Every resident write is one `TransactWriteItems` request: a `ConditionCheck` that the STATE item's
+  phase allows the action, plus the conditional `Put`/`Update`. A ballot therefore costs exactly one
+  write request; two concurrent first ballots of one voter store exactly one
+  (`attribute_not_exists(PK)`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
+from chalicelib.repository import (
+    AlreadyExists,
+    NotStored,
+    PhaseMismatch,
+    Repository,
+    StateMissing,
+    StatusMismatch,
+)
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+TABLE_DEFINITION: dict[str, Any] = {
+    "AttributeDefinitions": [
+        {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI1SK")
+    ],
+    "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+    "GlobalSecondaryIndexes": [{
+        "IndexName": "GSI1",
+        "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                      {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def create_table(client: Any, table_name: str) -> None:
+    """Create the table if missing (local stack and tests; on AWS the template creates it)."""
+    try:
+        client.create_table(TableName=table_name, **TABLE_DEFINITION)
+    except ClientError as err:
+        if err.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+
+
+def proc_pk(m: str, p: str) -> str:
+    return f"PROC#{m}#{p}"
+
+
+def ballots_pk(m: str, p: str) -> str:
+    return f"BALLOTS#{m}#{p}"
+
+
+def private_pk(m: str, p: str) -> str:
+    return f"PRIVATE#{m}#{p}"
+
+
+def _item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(_plain(v)) for k, v in values.items() if v is not None}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _read(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _native(_de.deserialize(v)) for k, v in item.items()}
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    return value
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class DynamoRepository(Repository):
+    """`client` is a boto3 DynamoDB client (created lazily by the caller)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self.client = client
+        self.table = table_name
+        self.last_consumed_capacity: list[dict[str, Any]] = []
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _phase_check(self, m: str, p: str, phases: Collection[str]) -> dict[str, Any]:
+        values = {f":ph{i}": {"S": ph} for i, ph in enumerate(phases)}
+        return {"ConditionCheck": {
+            "TableName": self.table,
+            "Key": {"PK": {"S": proc_pk(m, p)}, "SK": {"S": "STATE"}},
+            "ConditionExpression": f"#phase IN ({', '.join(values)})",
+            "ExpressionAttributeNames": {"#phase": "phase"},
+            "ExpressionAttributeValues": values,
+        }}
+
+    def _transact(self, m: str, p: str, items: list[dict[str, Any]]) -> list[str]:
+        """Run the transaction; return the cancellation codes per item ([] if it went through)."""
+        try:
+            response = self.client.transact_write_items(TransactItems=items, ReturnConsumedCapacity="TOTAL")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = err.response.get("CancellationReasons") or []
+            codes = [r.get("Code", "None") for r in reasons]
+            if not codes or all(c == "None" for c in codes):
+                raise
+            if codes[0] == "ConditionalCheckFailed":
+                self._raise_phase(m, p)
+            return codes
+        self.last_consumed_capacity = response.get("ConsumedCapacity", [])
+        return []
+
+    def _raise_phase(self, m: str, p: str) -> None:
+        state = self.get_state(m, p)
+        if state is None:
+            raise StateMissing()
+        raise PhaseMismatch(state.phase)
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self.client.get_item(TableName=self.table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
+                                        ConsistentRead=True)
+        item = response.get("Item")
+        return _read(item) if item else None
+
+    def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            items += [_read(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- process state -------------------------------------------------------------------------
+    def get_state(self, municipality: str, process: str) -> ProcessState | None:
+        item = self._get(proc_pk(municipality, process), "STATE")
+        return _state(municipality, process, item) if item else None
+
+    def init_state(self, state: ProcessState) -> ProcessState:
+        item = _item({"PK": proc_pk(state.municipality, state.process), "SK": "STATE", "phase": state.phase,
+                      "changed_at": state.changed_at, "change_key": state.change_key})
+        try:
+            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        stored = self.get_state(state.municipality, state.process)
+        assert stored is not None
+        return stored
+
+    def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
+                     change_key: str) -> ProcessState:
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": "STATE"}},
+                UpdateExpression="SET #phase = :new, changed_at = :at, change_key = :key",
+                ConditionExpression="#phase = :expected",
+                ExpressionAttributeNames={"#phase": "phase"},
+                ExpressionAttributeValues={":new": {"S": new}, ":at": {"S": at.isoformat()},
+                                           ":key": {"S": change_key}, ":expected": {"S": expected}},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            self._raise_phase(municipality, process)
+        return ProcessState(municipality, process, new, at, change_key)
+
+    # --- proposals -----------------------------------------------------------------------------
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
+                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+        m, p = proposal.municipality, proposal.process
+        values = asdict(proposal)
+        values["feasibility"] = None
+        items = [self._phase_check(m, p, phases), {"Put": {
+            "TableName": self.table,
+            "Item": _item({"PK": proc_pk(m, p), "SK": f"PROPOSAL#{proposal.slug}", **values}),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }}]
+        if contact:
+            items.append({"Put": {"TableName": self.table, "Item": _item({
+                "PK": private_pk(m, p), "SK": f"CONTACT#{proposal.slug}", "contact": contact})}})
+        if self._transact(m, p, items):
+            existing = self.get_proposal(m, p, proposal.slug)
+            assert existing is not None
+            return existing, False
+        return proposal, True
+
+    def get_proposal(self, municipality: str, process: str, slug: str) -> ProposalRecord | None:
+        item = self._get(proc_pk(municipality, process), f"PROPOSAL#{slug}")
+        return _proposal(item) if item else None
+
+    def list_proposals(self, municipality: str, process: str) -> list[ProposalRecord]:
+        return [_proposal(i) for i in self._query(proc_pk(municipality, process), "PROPOSAL#")]
+
+    def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
+                            status: str, feasibility: Feasibility | None) -> ProposalRecord:
+        values: dict[str, Any] = {f":st{i}": {"S": s} for i, s in enumerate(expected)}
+        values[":status"] = {"S": status}
+        update = "SET #status = :status"
+        if feasibility is not None:
+            update += ", feasibility = :f"
+            values[":f"] = _ser.serialize(_plain(asdict(feasibility)))
+        try:
+            response = self.client.update_item(
+                TableName=self.table,
+                Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": f"PROPOSAL#{slug}"}},
+                UpdateExpression=update,
+                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(k for k in values if k.startswith(':st'))})",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = self.get_proposal(municipality, process, slug)
+            if current is None:
+                raise NotStored() from None
+            raise StatusMismatch(current.status) from None
+        return _proposal(_read(response["Attributes"]))
+
+    def get_contact(self, municipality: str, process: str, slug: str) -> str | None:
+        item = self._get(private_pk(municipality, process), f"CONTACT#{slug}")
+        return item["contact"] if item else None
+
+    # --- comments ------------------------------------------------------------------------------
+    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]:
+        m, p = comment.municipality, comment.process
+        items = [self._phase_check(m, p, phases), {"Put": {
+            "TableName": self.table,
+            "Item": _item({"PK": proc_pk(m, p), "SK": f"COMMENT#{comment.proposal}#{comment.id}",
+                           **asdict(comment)}),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }}]
+        if self._transact(m, p, items):
+            existing = self.get_comment(m, p, comment.proposal, comment.id)
+            assert existing is not None
+            return existing, False
+        return comment, True
+
+    def get_comment(self, municipality: str, process: str, proposal: str, comment_id: str
+                    ) -> CommentRecord | None:
+        item = self._get(proc_pk(municipality, process), f"COMMENT#{proposal}#{comment_id}")
+        return _comment(item) if item else None
+
+    def list_comments(self, municipality: str, process: str, proposal: str | None = None
+                      ) -> list[CommentRecord]:
+        prefix = f"COMMENT#{proposal}#" if proposal else "COMMENT#"
+        found = [_comment(i) for i in self._query(proc_pk(municipality, process), prefix)]
+        return sorted(found, key=lambda c: (c.proposal, c.created_at, c.id))
+
+    def report_comment(self, municipality: str, process: str, proposal: str, comment_id: str,
+                       reporter: str, threshold: int) -> CommentRecord:
+        pk = proc_pk(municipality, process)
+        key = {"PK": {"S": pk}, "SK": {"S": f"COMMENT#{proposal}#{comment_id}"}}
+        items = [
+            {"Put": {"TableName": self.table,
+                     "Item": _item({"PK": pk, "SK": f"REPORT#{proposal}#{comment_id}#{reporter}"}),
+                     "ConditionExpression": "attribute_not_exists(PK)"}},
+            {"Update": {"TableName": self.table, "Key": key, "UpdateExpression": "ADD #reports :one",
+                        "ExpressionAttributeNames": {"#reports": "reports"},
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            codes = [r.get("Code") for r in err.response.get("CancellationReasons") or []]
+            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise NotStored() from None
+            if codes and codes[0] == "ConditionalCheckFailed":
+                raise AlreadyExists() from None
+            raise
+        try:
+            self.client.update_item(TableName=self.table, Key=key, UpdateExpression="SET #hidden = :t",
+                                    ConditionExpression="#reports >= :n AND #hidden = :f",
+                                    ExpressionAttributeNames={"#hidden": "hidden", "#reports": "reports"},
+                                    ExpressionAttributeValues={":t": {"BOOL": True}, ":f": {"BOOL": False},
+                                                               ":n": {"N": str(threshold)}})
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        comment = self.get_comment(municipality, process, proposal, comment_id)
+        assert comment is not None
+        return comment
+
+    # --- ballots -------------------------------------------------------------------------------
+    def _ballot_item(self, b: BallotRecord) -> dict[str, Any]:
+        return _item({
+            "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.ballot_id}",
+            "GSI1PK": f"RECEIPT#{b.municipality}#{b.process}#{b.receipt}", "GSI1SK": "BALLOT",
+            "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
+            "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
+        })
+
+    def cast_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> tuple[BallotRecord, bool]:
+        m, p = ballot.municipality, ballot.process
+        items = [self._phase_check(m, p, phases), {"Put": {
+            "TableName": self.table, "Item": self._ballot_item(ballot),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }}]
+        if self._transact(m, p, items):
+            existing = self.get_ballot(m, p, ballot.ballot_id)
+            assert existing is not None
+            return existing, False
+        return ballot, True
+
+    def change_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> BallotRecord:
+        m, p = ballot.municipality, ballot.process
+        key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.ballot_id}"}}
+        items = [self._phase_check(m, p, phases), {"Update": {
+            "TableName": self.table, "Key": key,
+            "UpdateExpression": "SET choices = :c, changed_at = :at, idem_key = :k ADD #version :one",
+            "ExpressionAttributeNames": {"#version": "version"},
+            "ConditionExpression": "attribute_exists(PK)",
+            "ExpressionAttributeValues": {":c": _ser.serialize(_plain(ballot.choices)),
+                                          ":at": {"S": (ballot.changed_at or ballot.cast_at).isoformat()},
+                                          ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}},
+        }}]
+        if self._transact(m, p, items):
+            raise NotStored()
+        updated = self.get_ballot(m, p, ballot.ballot_id)
+        assert updated is not None
+        return updated
+
+    def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None:
+        item = self._get(ballots_pk(municipality, process), f"BALLOT#{ballot_id}")
+        return _ballot(municipality, process, item) if item else None
+
+    def find_receipt(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
+        response = self.client.query(
+            TableName=self.table, IndexName="GSI1", KeyConditionExpression="GSI1PK = :r",
+            ExpressionAttributeValues={":r": {"S": f"RECEIPT#{municipality}#{process}#{receipt}"}},
+        )
+        items = response.get("Items", [])
+        return _ballot(municipality, process, _read(items[0])) if items else None
+
+    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
+        return [_ballot(municipality, process, i) for i in self._query(ballots_pk(municipality, process), "BALLOT#")]
+
+
+def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState:
+    changed = _time(item.get("changed_at"))
+    assert changed is not None
+    return ProcessState(m, p, item["phase"], changed, item.get("change_key", ""))
+
+
+def _proposal(item: dict[str, Any]) -> ProposalRecord:
+    f = item.get("feasibility")
+    submitted = _time(item["submitted_at"])
+    assert submitted is not None
+    return ProposalRecord(
+        municipality=item["municipality"], process=item["process"], slug=item["slug"], title=item["title"],
+        summary=item.get("summary", ""), description=item.get("description", ""), category=item["category"],
+        village=item.get("village"), cost=item.get("cost"), author=item["author"], submitted_at=submitted,
+        status=item["status"], feasibility=Feasibility(**f) if f else None, idem_key=item.get("idem_key", ""),
+    )
+
+
+def _comment(item: dict[str, Any]) -> CommentRecord:
+    created = _time(item["created_at"])
+    assert created is not None
+    return CommentRecord(
+        municipality=item["municipality"], process=item["process"], proposal=item["proposal"], id=item["id"],
+        author=item["author"], text=item["text"], created_at=created, parent_id=item.get("parent_id"),
+        reports=item.get("reports", 0), hidden=item.get("hidden", False), idem_key=item.get("idem_key", ""),
+    )
+
+
+def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
+    cast = _time(item["cast_at"])
+    assert cast is not None
+    return BallotRecord(
+        municipality=m, process=p, ballot_id=item["ballot_id"], choices=item["choices"],
+        receipt=item["receipt"], cast_at=cast, changed_at=_time(item.get("changed_at")),
+        version=item.get("version", 1), idem_key=item.get("idem_key", ""),
+    )

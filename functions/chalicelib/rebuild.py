@@ -1,0 +1,148 @@
+"""Phase change → export stored data → rebuild that municipality's pages → publish.
+
+Export (what the site generator reads, see `prachakhom.snapshot`)::
+
+    <data>/<municipality>/<process>/snapshot.json      phase, published online proposals, counts
+    <data>/<municipality>/<process>/ballots/<pot>.pb   anonymised ballots, once voting has closed
+
+Publishing: locally into the folder the demo serves (`PRACHAKHOM_SITE_DIR`); on AWS the API invokes
+the `rebuild` Lambda asynchronously, which builds into /tmp and syncs `<municipality>/` in the site
+bucket (`PRACHAKHOM_SITE_BUCKET`). Only that municipality is rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
+from prachakhom.participation import voting_closed
+from prachakhom.snapshot import ProcessSnapshot, StoredProposal, save_snapshot, snapshot_dir
+
+if TYPE_CHECKING:
+    from chalicelib.service import ParticipationService, Place
+
+
+def export_process(service: ParticipationService, place: Place, data_dir: Path) -> Path:
+    """Write the snapshot (and, after the vote, the ballots per pot) of one process."""
+    from chalicelib.service import _as_proposal
+
+    m, p = place.municipality.slug, place.process.slug
+    repo = service.repository
+    state = service.state(place)
+    online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
+    ballots = repo.list_ballots(m, p)
+    snapshot = ProcessSnapshot(
+        municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
+        proposals=[StoredProposal(slug=r.slug, proposal=_as_proposal(r), body=r.description) for r in online],
+        comment_counts=service.comment_counts(m, p), ballots_cast=len(ballots),
+    )
+    path = save_snapshot(data_dir, snapshot)
+    folder = snapshot_dir(data_dir, m, p) / "ballots"
+    shutil.rmtree(folder, ignore_errors=True)
+    if voting_closed(place.process.rules, state.phase) and ballots:
+        write_ballot_files(service, place, ballots, folder)
+    return path
+
+
+def write_ballot_files(service: ParticipationService, place: Place, ballots: list[Any], folder: Path) -> None:
+    """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
+    from prachakhom.ballot import pot_budgets, tally_pot
+    from prachakhom.tally.election import Ballot, BallotKind, Profile
+    from prachakhom.tally.export import export_pb
+
+    rules = place.process.rules
+    points = isinstance(rules.ballot, PointsBallot)
+    kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
+    projects = service.ballot_projects(place)
+    folder.mkdir(parents=True, exist_ok=True)
+    for pot_id, budget in pot_budgets(place.process, place.municipality.municipality).items():
+        pot = tally_pot(pot_id, budget, projects)
+        if not pot.projects:
+            continue
+        chosen = [b.choices[pot_id] for b in ballots if b.choices.get(pot_id)]
+        profile = Profile(kind, tuple(
+            Ballot(tuple(c), tuple(c.values()) if points else None) for c in chosen))
+        meta = {"description": f"{place.process.process.title} — {pot_id}", "unit": place.municipality.slug,
+                "subunit": pot_id, "instance": f"{place.municipality.slug}/{place.process.slug}",
+                "rule": rules.tally.method, "language": "th"}
+        (folder / f"{pot_id}.pb").write_text(export_pb(pot, profile, meta), encoding="utf-8")
+
+
+def export_municipality(service: ParticipationService, municipality: str, data_dir: Path) -> None:
+    for process in service.place_processes(municipality):
+        export_process(service, service.place(municipality, process), data_dir)
+
+
+def build_municipality(content_dir: Path, output_dir: Path, data_dir: Path, municipality: str,
+                       site_url: str) -> Path:
+    from site_generator.build import build_all
+
+    built = build_all(content_dir=content_dir, output_dir=output_dir, only=municipality, data_dir=data_dir,
+                      site_url=site_url, progress=False)
+    return built[0]
+
+
+class NoRebuilder:
+    def request(self, municipality: str, process: str) -> str:
+        return "off"
+
+
+class LocalRebuilder:
+    """Export + build into the folder the demo serves, in the request (the demo is one machine)."""
+
+    def __init__(self, service: Any, content_dir: Path, data_dir: Path, site_dir: Path, site_url: str) -> None:
+        self._service = service
+        self.content_dir, self.data_dir, self.site_dir, self.site_url = content_dir, data_dir, site_dir, site_url
+
+    def request(self, municipality: str, process: str) -> str:
+        export_municipality(self._service(), municipality, self.data_dir)
+        build_municipality(self.content_dir, self.site_dir, self.data_dir, municipality, self.site_url)
+        return "built"
+
+
+class LambdaRebuilder:
+    """Invoke the `rebuild` function asynchronously (InvocationType=Event): the API returns at once."""
+
+    def __init__(self, lambda_client: Any, function_name: str) -> None:
+        self._client, self.function_name = lambda_client, function_name
+
+    def request(self, municipality: str, process: str) -> str:
+        payload = json.dumps({"municipality": municipality, "process": process}).encode()
+        self._client().invoke(FunctionName=self.function_name, InvocationType="Event", Payload=payload)
+        return "queued"
+
+
+def rebuild_to_bucket(service: ParticipationService, content_dir: Path, s3: Any, bucket: str,
+                      municipality: str, site_url: str) -> int:
+    """Build one municipality under /tmp and make `<municipality>/` in the bucket equal to it."""
+    work = Path(tempfile.mkdtemp(prefix="prachakhom-"))
+    try:
+        data_dir, out = work / "data", work / "site"
+        export_municipality(service, municipality, data_dir)
+        built = build_municipality(content_dir, out, data_dir, municipality, site_url)
+        return sync_folder(s3, bucket, built, municipality)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def sync_folder(s3: Any, bucket: str, folder: Path, prefix: str) -> int:
+    """Upload every file under `folder` to `<prefix>/…`; delete keys under the prefix that are gone."""
+    keys = set()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        key = f"{prefix}/{path.relative_to(folder).as_posix()}"
+        keys.add(key)
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=ctype)
+    paginator = s3.get_paginator("list_objects_v2")
+    stale = [o["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/")
+             for o in page.get("Contents", []) if o["Key"] not in keys]
+    for i in range(0, len(stale), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]]})
+    return len(keys)

@@ -1,0 +1,74 @@
+"""What the API stores, as plain dataclasses (the repository maps them to items)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ProcessState:
+    """The phase in force, as moved by staff or the scheduler (wins over content and calendar)."""
+
+    municipality: str
+    process: str
+    phase: str
+    changed_at: datetime
+    change_key: str = ""
+    """Idempotency key of the request that made the last change (a retry returns the same state)."""
+
+
+@dataclass(frozen=True)
+class Feasibility:
+    feasible: bool
+    answer: str
+    revised_cost: int | None = None
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    municipality: str
+    process: str
+    slug: str
+    title: str
+    summary: str
+    description: str
+    category: str
+    village: int | None
+    cost: int | None
+    author: str
+    submitted_at: datetime
+    status: str = "under_review"
+    feasibility: Feasibility | None = None
+    idem_key: str = ""
+
+
+@dataclass(frozen=True)
+class CommentRecord:
+    municipality: str
+    process: str
+    proposal: str
+    id: str
+    author: str
+    text: str
+    created_at: datetime
+    parent_id: str | None = None
+    reports: int = 0
+    hidden: bool = False
+    idem_key: str = ""
+
+
+@dataclass(frozen=True)
+class BallotRecord:
+    """One voter's ballot. `ballot_id` is a keyed hash, never the voter's ID or its hash."""
+
+    municipality: str
+    process: str
+    ballot_id: str
+    choices: dict[str, dict[str, int]]
+    receipt: str
+    cast_at: datetime
+    changed_at: datetime | None = None
+    version: int = 1
+    idem_key: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

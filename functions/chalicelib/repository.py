@@ -1,0 +1,260 @@
+"""The storage interface, and its in-memory implementation (tests, benchmarks' baseline).
+
+Every resident write is guarded by the process's phase *in the same atomic step*: the write names
+the phases that allow it, and the repository refuses it (`PhaseMismatch`) if the stored phase is
+another one, so no ballot slips in after staff close the vote. If the process has no stored phase
+yet, the write raises `StateMissing`; the service stores the phase content gives and retries.
+
+The DynamoDB implementation is in `dynamodb.py`; `tests/test_repository_contract.py` runs the same
+suite against both.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
+
+
+class StorageError(Exception):
+    """Base of the repository's refusals (the service turns them into API errors)."""
+
+
+class StateMissing(StorageError):
+    """The process has no stored phase yet."""
+
+
+class PhaseMismatch(StorageError):
+    def __init__(self, current: str) -> None:
+        super().__init__(f"stored phase is '{current}'")
+        self.current = current
+
+
+class NotStored(StorageError):
+    """The item to change does not exist."""
+
+
+class AlreadyExists(StorageError):
+    """A conditional create met an existing item."""
+
+
+class StatusMismatch(StorageError):
+    def __init__(self, current: str) -> None:
+        super().__init__(f"current status is '{current}'")
+        self.current = current
+
+
+class Repository(ABC):
+    # --- process state -------------------------------------------------------------------------
+    @abstractmethod
+    def get_state(self, municipality: str, process: str) -> ProcessState | None: ...
+
+    @abstractmethod
+    def init_state(self, state: ProcessState) -> ProcessState:
+        """Store `state` unless one is stored already; return the stored one."""
+
+    @abstractmethod
+    def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
+                     change_key: str) -> ProcessState:
+        """Move from `expected` to `new` atomically; PhaseMismatch if the stored phase is another."""
+
+    # --- proposals -----------------------------------------------------------------------------
+    @abstractmethod
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
+                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+        """Create it (and its private contact) unless the slug exists: (stored, created?)."""
+
+    @abstractmethod
+    def get_proposal(self, municipality: str, process: str, slug: str) -> ProposalRecord | None: ...
+
+    @abstractmethod
+    def list_proposals(self, municipality: str, process: str) -> list[ProposalRecord]: ...
+
+    @abstractmethod
+    def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
+                            status: str, feasibility: Feasibility | None) -> ProposalRecord:
+        """NotStored if absent; StatusMismatch if its status is not one of `expected`."""
+
+    @abstractmethod
+    def get_contact(self, municipality: str, process: str, slug: str) -> str | None: ...
+
+    # --- comments ------------------------------------------------------------------------------
+    @abstractmethod
+    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]: ...
+
+    @abstractmethod
+    def get_comment(self, municipality: str, process: str, proposal: str, comment_id: str
+                    ) -> CommentRecord | None: ...
+
+    @abstractmethod
+    def list_comments(self, municipality: str, process: str, proposal: str | None = None
+                      ) -> list[CommentRecord]: ...
+
+    @abstractmethod
+    def report_comment(self, municipality: str, process: str, proposal: str, comment_id: str,
+                       reporter: str, threshold: int) -> CommentRecord:
+        """Count one report per reporter (AlreadyExists on a repeat); hide at `threshold`."""
+
+    # --- ballots -------------------------------------------------------------------------------
+    @abstractmethod
+    def cast_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> tuple[BallotRecord, bool]:
+        """Store it unless this voter's ballot exists: (stored, created?). One write request."""
+
+    @abstractmethod
+    def change_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> BallotRecord:
+        """Replace the choices of an existing ballot (NotStored if none); bumps its version."""
+
+    @abstractmethod
+    def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None: ...
+
+    @abstractmethod
+    def find_receipt(self, municipality: str, process: str, receipt: str) -> BallotRecord | None: ...
+
+    @abstractmethod
+    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]: ...
+
+
+class MemoryRepository(Repository):
+    """Dicts behind one lock: the same semantics as DynamoDB's conditional writes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._states: dict[tuple[str, str], ProcessState] = {}
+        self._proposals: dict[tuple[str, str, str], ProposalRecord] = {}
+        self._contacts: dict[tuple[str, str, str], str] = {}
+        self._comments: dict[tuple[str, str, str, str], CommentRecord] = {}
+        self._reports: set[tuple[str, str, str, str, str]] = set()
+        self._ballots: dict[tuple[str, str, str], BallotRecord] = {}
+
+    def _guard(self, municipality: str, process: str, phases: Collection[str]) -> None:
+        state = self._states.get((municipality, process))
+        if state is None:
+            raise StateMissing()
+        if state.phase not in phases:
+            raise PhaseMismatch(state.phase)
+
+    def get_state(self, municipality: str, process: str) -> ProcessState | None:
+        return self._states.get((municipality, process))
+
+    def init_state(self, state: ProcessState) -> ProcessState:
+        with self._lock:
+            return self._states.setdefault((state.municipality, state.process), state)
+
+    def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
+                     change_key: str) -> ProcessState:
+        with self._lock:
+            state = self._states.get((municipality, process))
+            if state is None:
+                raise StateMissing()
+            if state.phase != expected:
+                raise PhaseMismatch(state.phase)
+            state = ProcessState(municipality, process, new, at, change_key)
+            self._states[(municipality, process)] = state
+            return state
+
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
+                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+        key = (proposal.municipality, proposal.process, proposal.slug)
+        with self._lock:
+            self._guard(proposal.municipality, proposal.process, phases)
+            if key in self._proposals:
+                return self._proposals[key], False
+            self._proposals[key] = proposal
+            if contact:
+                self._contacts[key] = contact
+            return proposal, True
+
+    def get_proposal(self, municipality: str, process: str, slug: str) -> ProposalRecord | None:
+        return self._proposals.get((municipality, process, slug))
+
+    def list_proposals(self, municipality: str, process: str) -> list[ProposalRecord]:
+        found = [p for (m, p_, _), p in self._proposals.items() if (m, p_) == (municipality, process)]
+        return sorted(found, key=lambda p: p.slug)
+
+    def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
+                            status: str, feasibility: Feasibility | None) -> ProposalRecord:
+        key = (municipality, process, slug)
+        with self._lock:
+            current = self._proposals.get(key)
+            if current is None:
+                raise NotStored()
+            if current.status not in expected:
+                raise StatusMismatch(current.status)
+            updated = replace(current, status=status, feasibility=feasibility or current.feasibility)
+            self._proposals[key] = updated
+            return updated
+
+    def get_contact(self, municipality: str, process: str, slug: str) -> str | None:
+        return self._contacts.get((municipality, process, slug))
+
+    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]:
+        key = (comment.municipality, comment.process, comment.proposal, comment.id)
+        with self._lock:
+            self._guard(comment.municipality, comment.process, phases)
+            if key in self._comments:
+                return self._comments[key], False
+            self._comments[key] = comment
+            return comment, True
+
+    def get_comment(self, municipality: str, process: str, proposal: str, comment_id: str
+                    ) -> CommentRecord | None:
+        return self._comments.get((municipality, process, proposal, comment_id))
+
+    def list_comments(self, municipality: str, process: str, proposal: str | None = None
+                      ) -> list[CommentRecord]:
+        found = [c for (m, p, prop, _), c in self._comments.items()
+                 if (m, p) == (municipality, process) and proposal in (None, prop)]
+        return sorted(found, key=lambda c: (c.proposal, c.created_at, c.id))
+
+    def report_comment(self, municipality: str, process: str, proposal: str, comment_id: str,
+                       reporter: str, threshold: int) -> CommentRecord:
+        key = (municipality, process, proposal, comment_id)
+        with self._lock:
+            comment = self._comments.get(key)
+            if comment is None:
+                raise NotStored()
+            if (*key, reporter) in self._reports:
+                raise AlreadyExists()
+            self._reports.add((*key, reporter))
+            reports = comment.reports + 1
+            comment = replace(comment, reports=reports, hidden=comment.hidden or reports >= threshold)
+            self._comments[key] = comment
+            return comment
+
+    def cast_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> tuple[BallotRecord, bool]:
+        key = (ballot.municipality, ballot.process, ballot.ballot_id)
+        with self._lock:
+            self._guard(ballot.municipality, ballot.process, phases)
+            if key in self._ballots:
+                return self._ballots[key], False
+            self._ballots[key] = ballot
+            return ballot, True
+
+    def change_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> BallotRecord:
+        key = (ballot.municipality, ballot.process, ballot.ballot_id)
+        with self._lock:
+            self._guard(ballot.municipality, ballot.process, phases)
+            current = self._ballots.get(key)
+            if current is None:
+                raise NotStored()
+            updated = replace(current, choices=ballot.choices, changed_at=ballot.changed_at,
+                              version=current.version + 1, idem_key=ballot.idem_key)
+            self._ballots[key] = updated
+            return updated
+
+    def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None:
+        return self._ballots.get((municipality, process, ballot_id))
+
+    def find_receipt(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
+        for (m, p, _), b in self._ballots.items():
+            if (m, p) == (municipality, process) and b.receipt == receipt:
+                return b
+        return None
+
+    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
+        found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
+        return sorted(found, key=lambda b: b.ballot_id)

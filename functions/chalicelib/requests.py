@@ -1,0 +1,90 @@
+"""Request bodies, validated with pydantic before anything else happens.
+
+Every model forbids unknown fields; every failure becomes a 400 in the one error shape with a Thai
+`msg` per field (`loc` starts with "body"). Money and points are strict integers.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from chalicelib.errors import BadRequest
+from prachakhom.messages import message
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
+Money = Annotated[int, Field(ge=0, strict=True)]
+Points = Annotated[int, Field(strict=True)]
+
+
+def text(max_length: int, min_length: int = 1) -> Any:
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProposalIn(Body):
+    title: text(200)
+    summary: text(500, 0) = ""
+    description: text(5000, 0) = ""
+    category: Slug
+    village: Annotated[int, Field(strict=True, ge=1, le=99)] | None = None
+    cost: Money | None = None
+    author: text(80)
+    contact: text(200, 0) | None = None
+    """Phone or e-mail so staff can call back: stored apart, staff-only, never published."""
+
+
+class CommentIn(Body):
+    text: text(2000)
+    author: text(80)
+    parent_id: Annotated[str, StringConstraints(pattern=r"^c[0-9a-f]{12}$")] | None = None
+
+
+class ReportIn(Body):
+    reason: text(500, 0) = ""
+
+
+class BallotIn(Body):
+    national_id: text(20)
+    birth_date: date
+    choices: dict[str, list[Slug] | dict[Slug, Points]]
+
+
+class PhaseChangeIn(Body):
+    expected_phase: Slug | None = None
+    """The phase the staff member saw; refused (409) if the process has moved on meanwhile."""
+
+
+class ModerationIn(Body):
+    decision: Literal["approve", "reject", "feasible", "infeasible"]
+    answer: text(2000, 0) = ""
+    revised_cost: Money | None = None
+
+
+M = TypeVar("M", bound=Body)
+
+
+def parse_body(model: type[M], raw: bytes | None) -> M:
+    """Decode JSON and validate; BadRequest (400, one error shape) on anything wrong."""
+    try:
+        data = json.loads(raw) if raw else {}
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest.one("invalid_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest.one("model_type")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise BadRequest([_error(e) for e in err.errors()]) from None
+
+
+def _error(e: Any) -> dict[str, Any]:
+    code = e["type"]
+    ctx = dict(e.get("ctx") or {})
+    return {"loc": ["body", *e["loc"]], "code": code, "msg": message(code, **ctx)}
