@@ -17,6 +17,8 @@ M, P = "ban-test", "pb-2570"
 @pytest.fixture(params=["memory", "dynamodb"])
 def repository(request: pytest.FixtureRequest):
     return make_repository(request.param)
+
+
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 
 
@@ -100,6 +102,8 @@ def test_proposal_status_transitions(repository):
     with pytest.raises(StatusMismatch) as err:
         repository.set_proposal_status(M, P, "online-abc", {"under_review"}, "rejected", None)
     assert err.value.current == "published"
+    with pytest.raises(StatusMismatch):  # the new status is never an allowed current status by accident
+        repository.set_proposal_status(M, P, "online-abc", {"under_review"}, "published", None)
     f = Feasibility(True, "ทำได้", 90000)
     updated = repository.set_proposal_status(M, P, "online-abc", {"published"}, "feasible", f)
     assert (updated.status, updated.feasibility) == ("feasible", f)

@@ -243,7 +243,7 @@ class DynamoRepository(Repository):
 
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
                             status: str, feasibility: Feasibility | None) -> ProposalRecord:
-        values: dict[str, Any] = {f":st{i}": {"S": s} for i, s in enumerate(expected)}
+        values: dict[str, Any] = {f":expected{i}": {"S": s} for i, s in enumerate(expected)}
         values[":status"] = {"S": status}
         update = "SET #status = :status"
         if feasibility is not None:
@@ -254,7 +254,7 @@ class DynamoRepository(Repository):
                 TableName=self.table,
                 Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": f"PROPOSAL#{slug}"}},
                 UpdateExpression=update,
-                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(k for k in values if k.startswith(':st'))})",
+                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(k for k in values if k.startswith(':expected'))})",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
