@@ -38,6 +38,9 @@ from prachakhom.phase import check_schedule
 
 M = TypeVar("M", bound=BaseModel)
 
+# libyaml's loader when available: ~10× faster than pure Python on thousands of proposal files.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 TEMPLATE_FILE_RE = re.compile(r"^v(\d+)\.ya?ml$")
 
@@ -99,7 +102,7 @@ class _Collector:
 
     def read_yaml(self, path: Path) -> Any:
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8"))
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "YAML"
@@ -119,7 +122,7 @@ class _Collector:
             self.add(path, "", "missing front matter: start the file with '---', the fields, then '---'")
             return None
         try:
-            meta = yaml.safe_load(match.group(1))
+            meta = yaml.load(match.group(1), Loader=YAML_LOADER)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f"line {mark.line + 2}" if mark else "front matter"
@@ -201,21 +204,20 @@ def _load_municipalities(
             col.add(path, "", "missing municipality.yaml")
             continue
         municipality = col.validate(Municipality, col.read_yaml(path), path)
-        if municipality is None:
-            continue
         processes = {}
-        for pdir in _subdirs(mdir / "processes"):
+        for pdir in _subdirs(mdir / "processes"):  # checked even if municipality.yaml is broken
             doc = _load_process(pdir, mdir.name, municipality, templates, col)
             if doc is not None:
                 processes[doc.slug] = doc
-        result[mdir.name] = MunicipalityDoc(mdir.name, municipality, processes, mdir)
+        if municipality is not None:
+            result[mdir.name] = MunicipalityDoc(mdir.name, municipality, processes, mdir)
     return result
 
 
 def _load_process(
     pdir: Path,
     municipality_slug: str,
-    municipality: Municipality,
+    municipality: Municipality | None,
     templates: dict[tuple[str, int], ProcessTemplate],
     col: _Collector,
 ) -> ProcessDoc | None:
@@ -227,22 +229,25 @@ def _load_process(
         col.add(path, "", "missing process.yaml")
         return None
     process = col.validate(Process, col.read_yaml(path), path)
-    if process is None:
-        return None
-    rules = _rules_for(process, templates, path, col)
-    if rules is None:
+    rules = _rules_for(process, templates, path, col) if process is not None else None
+    # proposals and projects are checked on their own even when the process file is broken
+    proposals = _load_docs(pdir / "proposals", Proposal, col)
+    projects = _load_docs(pdir / "projects", Project, col)
+    if process is None or rules is None:
         return None
     for p in check_schedule(rules.phases, process.phases):
         col.add(path, p.field, p.message)
     if process.current_phase and process.current_phase not in {p.key for p in rules.phases}:
-        col.add(path, "current_phase", f"'{process.current_phase}' is not a phase of template {process.template}")
+        col.add(
+            path, "current_phase", f"'{process.current_phase}' is not a phase of template {process.template}"
+        )
     _check_budget(process, rules, municipality, path, col)
-    proposals = _load_docs(pdir / "proposals", Proposal, col)
-    projects = _load_docs(pdir / "projects", Project, col)
     proposal_docs = {s: ProposalDoc(s, m, b, p) for s, (m, b, p) in proposals.items()}
     project_docs = {s: ProjectDoc(s, m, b, p) for s, (m, b, p) in projects.items()}
     _check_proposals(proposal_docs, rules, municipality, col)
     _check_projects(project_docs, proposal_docs, rules, municipality, col)
+    if municipality is None:
+        return None
     ballot_files = _ballot_files(pdir / "ballots", rules, municipality, col)
     return ProcessDoc(
         pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir
@@ -310,7 +315,7 @@ def apply_overrides(
 
 
 def _check_budget(
-    process: Process, rules: ProcessTemplate, municipality: Municipality, path: Path, col: _Collector
+    process: Process, rules: ProcessTemplate, municipality: Municipality | None, path: Path, col: _Collector
 ) -> None:
     budget = process.budget
     if rules.kind == "consultation":
@@ -320,7 +325,7 @@ def _check_budget(
     if budget is None:
         col.add(path, "budget", "a budgeting process needs a budget (total, villages, municipality_wide)")
         return
-    known = {v.number for v in municipality.villages}
+    known = {v.number for v in municipality.villages} if municipality else set(budget.villages)
     for number in budget.villages:
         if number not in known:
             col.add(path, f"budget.villages.{number}", f"village {number} does not exist in municipality.yaml")
@@ -364,19 +369,19 @@ def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple
 
 
 def _check_place(
-    path: Path, category: str, village: int | None, rules: ProcessTemplate, municipality: Municipality,
+    path: Path, category: str, village: int | None, rules: ProcessTemplate, municipality: Municipality | None,
     col: _Collector,
 ) -> None:
     keys = [c.key for c in rules.categories]
     if category not in keys:
         col.add(path, "category", f"'{category}' is not a category of this template; use one of: {', '.join(keys)}")
-    if village is not None and village not in {v.number for v in municipality.villages}:
+    if municipality is not None and village is not None and village not in {v.number for v in municipality.villages}:
         numbers = ", ".join(str(v.number) for v in municipality.villages) or "none listed"
         col.add(path, "village", f"village {village} does not exist in this municipality (villages: {numbers})")
 
 
 def _check_proposals(
-    proposals: dict[str, ProposalDoc], rules: ProcessTemplate, municipality: Municipality, col: _Collector
+    proposals: dict[str, ProposalDoc], rules: ProcessTemplate, municipality: Municipality | None, col: _Collector
 ) -> None:
     for doc in proposals.values():
         p = doc.proposal
@@ -392,7 +397,7 @@ def _check_projects(
     projects: dict[str, ProjectDoc],
     proposals: dict[str, ProposalDoc],
     rules: ProcessTemplate,
-    municipality: Municipality,
+    municipality: Municipality | None,
     col: _Collector,
 ) -> None:
     for doc in projects.values():

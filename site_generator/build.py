@@ -23,15 +23,6 @@ from site_generator.pages import TEMPLATES_DIR
 
 NATIONAL_SITE_NAME = "ประชาคมออนไลน์ — งบประมาณแบบมีส่วนร่วมของท้องถิ่นไทย"
 
-MARKDOWN_EXTENSIONS = """\
-markdown_extensions:
-  - toc:
-      permalink: true
-      slugify: !!python/name:site_generator.thai_text.slugify
-  - attr_list
-  - admonition
-  - tables
-"""
 
 
 def build_all(
@@ -91,7 +82,9 @@ def build_site(
         encoding="utf-8",
     )
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
-    mkdocs_build(load_config(str(config_path)))
+    config = load_config(str(config_path))
+    config.plugins["prachakhom"].content = content  # type: ignore[attr-defined]  # loaded once, not twice
+    mkdocs_build(config)
     return _publish(staging, output_dir, slug)
 
 
@@ -174,4 +167,4 @@ def _config_yaml(
         "nav": nav,
         "validation": {"nav": {"omitted_files": "info", "not_found": "warn"}},
     }
-    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False) + MARKDOWN_EXTENSIONS
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)

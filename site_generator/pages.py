@@ -1,30 +1,44 @@
-"""Render the generated pages (Markdown with HTML blocks) from the Jinja templates in `templates/pages/`.
+"""Render the generated pages from the Jinja templates in `templates/pages/`.
 
-Escaping rule: resident text (titles, summaries, bodies, author names) only ever lands inside
-block-level HTML that Jinja autoescapes, where Python-Markdown leaves it alone — so neither
-HTML nor Markdown syntax typed by a resident is interpreted. Page titles and descriptions go
-into front matter already HTML-escaped, because MkDocs' theme templates print them unescaped.
+Each page template is rendered as a module exposing `title`, `description` and `body`. All of
+it is autoescaped HTML, so resident text (titles, summaries, bodies, author names) is never
+parsed as HTML or Markdown. Pages skip Markdown entirely (it was the slowest step of a
+2,000-page build); only staff-written content files go through Python-Markdown, by the
+`staff_markdown` filter. Titles and descriptions stay HTML-escaped in the page metadata because
+MkDocs' theme templates print them unescaped.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from prachakhom.content import MunicipalityDoc
 from prachakhom.thai import baht, thai_date, thai_date_range
+from site_generator.thai_text import slugify
 from site_generator.views import ACTION_LABELS, PROPOSAL_STATUS_LABELS, ProcessView
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
-def front_matter_string(value: object) -> Markup:
-    """A YAML (JSON) string holding the HTML-escaped value, for `title:`/`description:`."""
-    return Markup(json.dumps(str(escape(str(value))), ensure_ascii=False))
+@dataclass(frozen=True)
+class GeneratedPage:
+    title: str
+    """HTML-escaped: MkDocs' theme prints page titles without escaping."""
+    description: str
+    body: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def staff_markdown(text: str) -> Markup:
+    """Markdown written by staff in content files (reviewed in git), never resident text."""
+    return Markup(markdown.markdown(text, extensions=["tables", "attr_list", "sane_lists"]))
 
 
 def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
@@ -40,8 +54,8 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         thai_date=thai_date,
         thai_date_range=thai_date_range,
         baht=baht,
-        fm=front_matter_string,
-        tojson_attr=lambda v: json.dumps(v, ensure_ascii=False),
+        anchor=lambda text: slugify(str(text), "-"),
+        staff_markdown=staff_markdown,
     )
     env.globals.update(ACTION_LABELS=ACTION_LABELS, status_labels=PROPOSAL_STATUS_LABELS)
     return env
@@ -55,33 +69,35 @@ def root_of(src_uri: str) -> str:
     return "../" * depth
 
 
-def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object]) -> str:
-    return env.get_template(template).render({**ctx, "root": root_of(src_uri)})
+def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object]) -> GeneratedPage:
+    module: Any = env.get_template(template).make_module({**ctx, "root": root_of(src_uri)})
+    meta = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
+    return GeneratedPage(str(module.title).strip(), str(module.description).strip(), str(module.body), meta)
 
 
 def municipality_pages(
     env: Environment, doc: MunicipalityDoc, views: list[ProcessView], today: date
-) -> dict[str, str]:
-    """src_uri → Markdown for every page of one municipality's site."""
+) -> dict[str, GeneratedPage]:
+    """src_uri → page, for every page of one municipality's site."""
     ctx: dict[str, object] = {"m": doc.municipality, "slug": doc.slug, "processes": views, "today": today}
-    pages = {"index.md": _render(env, "home.md.j2", "index.md", ctx)}
+    pages = {"index.md": _render(env, "home.html.j2", "index.md", ctx)}
     for v in views:
         pctx = {**ctx, "v": v}
         listed = {
-            f"{v.slug}/index.md": "process.md.j2",
-            f"{v.slug}/proposals/index.md": "proposals.md.j2",
-            f"{v.slug}/results/index.md": "results.md.j2",
+            f"{v.slug}/index.md": "process.html.j2",
+            f"{v.slug}/proposals/index.md": "proposals.html.j2",
+            f"{v.slug}/results/index.md": "results.html.j2",
         }
         if v.projects:
-            listed[f"{v.slug}/projects/index.md"] = "projects.md.j2"
+            listed[f"{v.slug}/projects/index.md"] = "projects.html.j2"
         for uri, template in listed.items():
             pages[uri] = _render(env, template, uri, pctx)
         for p in v.proposals:
             uri = f"{v.slug}/proposals/{p.slug}.md"
-            pages[uri] = _render(env, "proposal.md.j2", uri, {**pctx, "p": p})
+            pages[uri] = _render(env, "proposal.html.j2", uri, {**pctx, "p": p})
         for pr in v.projects:
             uri = f"{v.slug}/projects/{pr.slug}.md"
-            pages[uri] = _render(env, "project.md.j2", uri, {**pctx, "pr": pr})
+            pages[uri] = _render(env, "project.html.j2", uri, {**pctx, "pr": pr})
     return pages
 
 
@@ -103,4 +119,4 @@ def municipality_nav(views: list[ProcessView]) -> list[object]:
 def national_pages(
     env: Environment, entries: list[tuple[MunicipalityDoc, list[ProcessView]]], today: date
 ) -> dict[str, str]:
-    return {"index.md": _render(env, "national.md.j2", "index.md", {"entries": entries, "today": today})}
+    return {"index.md": _render(env, "national.html.j2", "index.md", {"entries": entries, "today": today})}

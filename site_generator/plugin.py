@@ -3,6 +3,8 @@
 - `on_config` loads and validates the content (stopping the build with the full problem report),
   and prepares the view models and page sources;
 - `on_files` adds the generated pages and the self-hosted assets (`File.generated`);
+- `on_page_markdown` / `on_page_content` give each generated page its metadata and its HTML
+  (rendered by Jinja, not Markdown) and a table of contents from its headings;
 - `on_post_build` segments Thai words in the search index, so search finds a word typed from
   the middle of a sentence.
 
@@ -12,6 +14,7 @@ With `municipality` empty, the plugin builds the national index instead.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,12 +25,15 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from prachakhom.content import Content, load_content
 from prachakhom.errors import ContentError
 from site_generator.fonts import FONT_CSS, font_files
 from site_generator.pages import (
     TEMPLATES_DIR,
+    GeneratedPage,
     municipality_nav,
     municipality_pages,
     national_pages,
@@ -37,6 +43,7 @@ from site_generator.thai_text import segment
 from site_generator.views import municipality_views
 
 ASSETS_DIR = TEMPLATES_DIR / "assets"
+HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.S)
 
 
 class PrachakhomPluginConfig(base.Config):
@@ -49,16 +56,18 @@ class PrachakhomPluginConfig(base.Config):
 
 class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
     def __init__(self) -> None:
-        self.pages: dict[str, str] = {}
+        self.pages: dict[str, GeneratedPage] = {}
         self.content: Content | None = None
+        """Set by `site_generator.build` when it has loaded the content already."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         today = date.fromisoformat(self.config.today) if self.config.today else date.today()
         data_dir = Path(self.config.data_dir) if self.config.data_dir else None
-        try:
-            self.content = load_content(Path(self.config.content_dir))
-        except ContentError as err:
-            raise PluginError("content is invalid:\n" + err.report()) from err
+        if self.content is None:
+            try:
+                self.content = load_content(Path(self.config.content_dir))
+            except ContentError as err:
+                raise PluginError("content is invalid:\n" + err.report()) from err
         env = page_environment()
         slug = self.config.municipality
         if not slug:
@@ -76,8 +85,8 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        for src_uri, text in self.pages.items():
-            files.append(File.generated(config, src_uri, content=text))
+        for src_uri in self.pages:
+            files.append(File.generated(config, src_uri, content=""))
         for path in sorted(ASSETS_DIR.iterdir()):
             if path.is_file():
                 files.append(File.generated(config, f"assets/{path.name}", abs_src_path=str(path)))
@@ -85,6 +94,23 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             files.append(File.generated(config, f"assets/fonts/{name}", content=data))
         files.append(File.generated(config, "assets/fonts/fonts.css", content=FONT_CSS))
         return files
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is not None:
+            page.meta.update(generated.meta, title=generated.title, description=generated.description)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is None:
+            return html
+        tokens = [
+            {"level": int(level), "id": anchor, "name": re.sub(r"<[^>]+>", "", name).strip(), "children": []}
+            for level, anchor, name in HEADING.findall(generated.body)
+        ]
+        page.toc = get_toc(tokens)  # type: ignore[arg-type]
+        return generated.body
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -136,7 +136,7 @@ def test_valid_fixture_loads(content_factory: ContentFactory) -> None:
 
 
 def test_every_problem_is_reported_in_one_run(content_factory: ContentFactory, capsys: pytest.CaptureFixture[str]) -> None:
-    for mutate in (CASES[0][1], CASES[12][1], CASES[10][1]):  # template, DLA code, category: three files
+    for mutate in (CASES[0][1], CASES[12][1], CASES[9][1]):  # template, DLA code, proposal cost: three files
         mutate(content_factory)
     code = main(["validate", "--content", str(content_factory.root)])
     err = capsys.readouterr().err
@@ -145,7 +145,7 @@ def test_every_problem_is_reported_in_one_run(content_factory: ContentFactory, c
     assert len(lines) == 3, err
     assert "content/municipalities/thot-sop/processes/pb-2570/process.yaml: template: unknown template" in err
     assert "content/municipalities/thot-sop/municipality.yaml: dla_code:" in err
-    assert "proposals/road-north.md: category: 'space-travel'" in err
+    assert "proposals/road-north.md: cost: " in err
 
 
 def test_overrides_change_the_rules_in_force(content_factory: ContentFactory) -> None:
