@@ -96,6 +96,19 @@ def _add_build_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    def run(args: argparse.Namespace) -> int:
+        from prachakhom.stack import main as run_stack
+
+        return run_stack(args)
+
+    from prachakhom.stack import add_arguments
+
+    p = sub.add_parser("demo", help="run the whole kit locally: moto, chalice local and the sites")
+    add_arguments(p)
+    p.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prachakhom", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"prachakhom {__version__}")
@@ -117,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_serve)
 
     _add_tally(sub)
+    _add_demo(sub)
     return parser
 
 

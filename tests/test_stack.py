@@ -1,0 +1,77 @@
+"""The local stack: start, post a proposal through the API, stop, start again, the proposal is kept."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.api_fixtures import ROOT, free_port, write_content
+
+pytestmark = pytest.mark.slow
+
+
+def start(content: Path, state: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "prachakhom.cli", "demo", "--content", str(content), "--state-dir", str(state),
+           "--site-port", str(ports["site"]), "--api-port", str(ports["api"]), "--moto-port", str(ports["moto"])]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PRACHAKHOM_STAFF_TOKENS": json.dumps({"ban-test": "t0ken"})}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in proc.stdout:  # type: ignore[union-attr]
+        if line.startswith("Press Ctrl-C"):
+            return proc
+    proc.wait()
+    raise AssertionError(f"demo did not start (exit {proc.returncode})")
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    rest = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 0, rest
+    return rest
+
+
+def call(url: str, body: dict | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status, json.loads(response.read())
+
+
+def test_stack_keeps_data_across_restarts(tmp_path):
+    content = write_content(tmp_path, "proposals")
+    state = tmp_path / "state"
+    ports = {"site": free_port(), "api": free_port(), "moto": free_port()}
+    api = f"http://127.0.0.1:{ports['api']}/api"
+    base = f"{api}/municipalities/ban-test/processes/pb-2570"
+    staff = f"{api}/staff/municipalities/ban-test/processes/pb-2570/proposals"
+    auth = {"Authorization": "Bearer t0ken"}
+    proposal = {"title": "ไฟถนนซอย 5", "summary": "มืด", "description": "ซอย 5 มืด", "category": "lighting",
+                "village": 1, "author": "สมศรี", "contact": "089-000-0000"}
+
+    proc = start(content, state, ports)
+    try:
+        status, data = call(base + "/proposals", proposal, {"Idempotency-Key": "stack-1"})
+        assert status == 201
+        slug = data["proposal"]["slug"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{ports['site']}/ban-test/", timeout=10) as page:
+            assert page.status == 200 and "บ้านทดสอบ" in page.read().decode("utf-8")
+    finally:
+        saved = stop(proc)
+    assert "saved" in saved
+    assert slug in (state / "dynamodb.json").read_text(encoding="utf-8")
+    assert "089-000-0000" in (state / "dynamodb.json").read_text(encoding="utf-8")  # staff-only contact kept
+
+    proc = start(content, state, ports)
+    try:
+        status, data = call(staff, headers=auth)
+        assert [(p["slug"], p["contact"]) for p in data["proposals"]] == [(slug, "089-000-0000")]
+        status, again = call(base + "/proposals", proposal, {"Idempotency-Key": "stack-1"})
+        assert status == 200 and again["proposal"]["slug"] == slug
+    finally:
+        stop(proc)
