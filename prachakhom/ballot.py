@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from prachakhom.content import ProcessDoc, proposal_cost
 from prachakhom.messages import message
@@ -22,9 +23,10 @@ from prachakhom.models import (
     ProcessTemplate,
     Proposal,
 )
-from prachakhom.tally.ballot_rules import ApprovalRule, BallotRule, BudgetRule, PointsRule
-from prachakhom.tally.ballot_rules import check_ballot as check_pot_ballot
-from prachakhom.tally.election import Ballot, Pot, Project
+
+if TYPE_CHECKING:  # the tally package pulls in numpy: imported on first use, not at the API's cold start
+    from prachakhom.tally.ballot_rules import BallotRule
+    from prachakhom.tally.election import Ballot, Pot
 
 MUNICIPALITY_POT = "municipality"
 Choices = Mapping[str, Mapping[str, int]]
@@ -140,6 +142,8 @@ def _check_projects(
 
 def tally_rule(rule: ApprovalBallot | BudgetBallot | PointsBallot) -> BallotRule:
     """The template's ballot rule as the tally's rule object."""
+    from prachakhom.tally.ballot_rules import ApprovalRule, BudgetRule, PointsRule
+
     if isinstance(rule, ApprovalBallot):
         return ApprovalRule(rule.min_projects, rule.max_projects)
     if isinstance(rule, BudgetBallot):
@@ -149,11 +153,15 @@ def tally_rule(rule: ApprovalBallot | BudgetBallot | PointsBallot) -> BallotRule
 
 def tally_pot(pot: str, budget: int, projects: Mapping[str, BallotProject]) -> Pot:
     """One pot of the ballot as the tally's `Pot` (projects in slug order)."""
+    from prachakhom.tally.election import Pot, Project
+
     mine = sorted((p for p in projects.values() if p.pot == pot), key=lambda p: p.slug)
     return Pot(pot, budget, tuple(Project(p.slug, p.cost, p.title, i) for i, p in enumerate(mine)))
 
 
 def tally_ballot(rule: ApprovalBallot | BudgetBallot | PointsBallot, chosen: Mapping[str, int]) -> Ballot:
+    from prachakhom.tally.election import Ballot
+
     slugs = tuple(chosen)
     return Ballot(slugs, tuple(chosen[s] for s in slugs) if isinstance(rule, PointsBallot) else None)
 
@@ -166,6 +174,8 @@ def _check_rule(
     budget: int,
 ) -> list[BallotProblem]:
     """The rule itself (counts, budget cap and minimum share, points): the tally's own check."""
+    from prachakhom.tally.ballot_rules import check_ballot as check_pot_ballot
+
     pot = tally_pot(loc[-1], budget, projects)
     found = check_pot_ballot(tally_rule(rule), tally_ballot(rule, chosen), pot)
     return [BallotProblem((*loc, p.project_id) if p.project_id else loc, p.code, p.message) for p in found]

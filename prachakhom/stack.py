@@ -289,3 +289,33 @@ def add_arguments(parser: Any) -> None:
 def main(args: Any) -> int:
     return run(StackConfig(args.state_dir, args.content, "127.0.0.1", args.site_port, args.api_port,
                            args.moto_port))
+
+
+VENDORED = ("prachakhom",)
+
+
+def vendor(functions_dir: Path = FUNCTIONS, content_dir: Path = ROOT / "content") -> Path:
+    """Copy the domain core and the content into `<functions>/vendor/` for `chalice package`.
+
+    Chalice packages only app.py, chalicelib/, vendor/ and requirements.txt; vendor/'s contents land at
+    the root of the bundle, so the core imports as `prachakhom` and the content sits in `content/`
+    (found by `chalicelib.context.default_content_dir`). vendor/ is git-ignored: run this before packaging.
+    """
+    import shutil
+
+    target = functions_dir / "vendor"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in VENDORED:
+        shutil.copytree(ROOT / package, target / package, ignore=ignore)
+    shutil.copytree(content_dir, target / "content", ignore=ignore)
+    return target
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["vendor"]:
+        print(f"vendored the core and the content into {vendor()}")
+    else:
+        print("usage: python -m prachakhom.stack vendor", file=sys.stderr)
+        sys.exit(2)

@@ -10,7 +10,7 @@ Environment::
     PRACHAKHOM_DYNAMODB_ENDPOINT  e.g. http://127.0.0.1:8011 for the local stack (unset on AWS)
     PRACHAKHOM_IDENTITY_SECRET    HMAC key for voter hashes (required to vote)
     PRACHAKHOM_STAFF_TOKENS       JSON {"<municipality>": "<token>"} (staff endpoints)
-    PRACHAKHOM_CONTENT            content folder (default: chalicelib/content in the bundle, else ../content)
+    PRACHAKHOM_CONTENT            content folder (default: content/ at the bundle's root, else the repo's)
     PRACHAKHOM_DATA_DIR           where snapshots and ballot files are exported (default: /tmp/prachakhom-data)
     PRACHAKHOM_REBUILD            local | lambda | off (default: off)
     PRACHAKHOM_SITE_DIR           local rebuilds go here (the folder the demo serves)
@@ -77,8 +77,8 @@ class Settings:
 
 
 def default_content_dir() -> Path:
-    """The bundle carries the content in chalicelib/content; a checkout uses the repo's content/."""
-    bundled = HERE / "content"
+    """The bundle carries the content at its root (vendor/content); a checkout uses the repo's content/."""
+    bundled = HERE.parent / "content"
     return bundled if bundled.is_dir() else HERE.parent.parent / "content"
 
 

@@ -1,0 +1,79 @@
+"""`chalice package` makes a bundle that carries the core, the content and the pinned dependencies.
+
+The bundle is unpacked into a fresh folder and imported by a Python that sees only that folder and
+what the Lambda runtime provides (boto3 and its dependencies), then one route is called.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.api_fixtures import FUNCTIONS, ROOT
+
+pytestmark = pytest.mark.slow
+LAMBDA_RUNTIME = ("boto3", "botocore", "jmespath", "dateutil", "urllib3", "s3transfer", "six")
+
+CALL_ROUTE = """
+import json, sys
+from pathlib import Path
+from app import app
+muni = sorted(p.name for p in Path("content/municipalities").iterdir())[0]
+proc = sorted(p.name for p in Path("content/municipalities", muni, "processes").iterdir())[0]
+path = "/api/municipalities/{municipality}/processes/{process}"
+event = {"requestContext": {"resourcePath": path, "httpMethod": "GET"}, "headers": {}, "body": None,
+         "pathParameters": {"municipality": muni, "process": proc}, "queryStringParameters": None,
+         "multiValueQueryStringParameters": None, "stageVariables": None, "isBase64Encoded": False}
+response = app(event, None)
+import pydantic, prachakhom
+print(json.dumps({"status": response["statusCode"], "body": json.loads(response["body"]),
+                  "pydantic": pydantic.__file__, "core": prachakhom.__file__}))
+"""
+
+
+def test_package_imports_and_serves(tmp_path):
+    project = tmp_path / "functions"
+    shutil.copytree(FUNCTIONS, project, ignore=shutil.ignore_patterns("vendor", "deployments", "__pycache__"))
+    sys.path.insert(0, str(ROOT))
+    from prachakhom.stack import vendor
+
+    vendor(project)
+    env = {**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-1", "AWS_ACCESS_KEY_ID": "x",
+           "AWS_SECRET_ACCESS_KEY": "x"}
+    chalice = Path(sys.executable).parent / "chalice"
+    subprocess.run([str(chalice), "package", "--stage", "prod", str(tmp_path / "out")], cwd=project, env=env,
+                   check=True, capture_output=True, timeout=300)
+    bundle = tmp_path / "bundle"
+    with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as zf:
+        names = set(zf.namelist())
+        zf.extractall(bundle)
+    assert {"app.py", "chalicelib/service.py", "prachakhom/ballot.py", "pydantic/__init__.py",
+            "yaml/__init__.py"} <= names
+    assert not any(n.startswith(("tests/", "site_generator/")) for n in names)
+    template = json.loads((tmp_path / "out" / "sam.json").read_text())
+    assert {"APIHandler", "Rebuild", "AdvancePhases"} <= set(template["Resources"])
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    import boto3
+
+    site = Path(boto3.__file__).parent.parent
+    for name in LAMBDA_RUNTIME:
+        source = site / name
+        if source.exists():
+            (runtime / name).symlink_to(source)
+    clean_env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{bundle}{os.pathsep}{runtime}",
+                 "PRACHAKHOM_STORAGE": "memory", "AWS_DEFAULT_REGION": "ap-southeast-1"}
+    result = subprocess.run([sys.executable, "-S", "-c", CALL_ROUTE], cwd=bundle, env=clean_env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["status"] == 200 and out["body"]["ok"] is True and out["body"]["phase"]["key"]
+    assert out["pydantic"].startswith(str(bundle)) and out["core"].startswith(str(bundle))
