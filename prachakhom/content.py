@@ -249,6 +249,8 @@ def _load_process(
     if municipality is None:
         return None
     ballot_files = _ballot_files(pdir / "ballots", rules, municipality, col)
+    for pot_id, ballot_path in ballot_files.items():
+        _check_ballot_file(ballot_path, pot_id, process, proposal_docs, col)
     return ProcessDoc(
         pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir
     )
@@ -344,6 +346,37 @@ def _check_budget(
             f"village budgets ({sum(budget.villages.values()):,}) plus municipality-wide "
             f"({budget.municipality_wide:,}) make {allocated:,} baht, more than the total {budget.total:,}",
         )
+
+
+def _check_ballot_file(
+    path: Path, pot_id: str, process: Process, proposals: dict[str, ProposalDoc], col: _Collector
+) -> None:
+    """A ballots file must be readable Pabulib whose budget and projects match this process's pot."""
+    from prachakhom.tally.pabulib import PabulibError, read_pabulib_file
+
+    try:
+        election = read_pabulib_file(path)
+    except (PabulibError, UnicodeDecodeError) as err:
+        col.add(path, "", f"not a valid Pabulib file: {err}")
+        return
+    budget = process.budget
+    if budget is not None:
+        expected = budget.municipality_wide if pot_id == "municipality" else budget.villages.get(
+            int(pot_id.removeprefix("village-")), 0
+        )
+        if election.pot.to_units(election.pot.budget) != expected:
+            col.add(path, "META.budget", f"budget {election.pot.to_units(election.pot.budget)} differs from "
+                    f"this pot's budget in process.yaml ({expected})")
+    village = None if pot_id == "municipality" else int(pot_id.removeprefix("village-"))
+    for project in election.pot.projects:
+        doc = proposals.get(project.id)
+        if doc is None:
+            col.add(path, f"PROJECTS.{project.id}", "no proposal with this slug in the process")
+        elif doc.proposal.village != village:
+            col.add(path, f"PROJECTS.{project.id}", f"the proposal belongs to another pot than {pot_id}")
+        elif election.pot.to_units(project.cost) != proposal_cost(doc):
+            col.add(path, f"PROJECTS.{project.id}", f"cost {election.pot.to_units(project.cost)} differs from "
+                    f"the proposal's cost ({proposal_cost(doc)})")
 
 
 def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple[M, str, Path]]:

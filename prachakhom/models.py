@@ -122,8 +122,12 @@ TallyMethod = Literal["greedy", "greedy-no-skip", "mes", "mes-add1", "none"]
 
 
 class TallySettings(Model):
+    """How votes become winners (see prachakhom/tally). Default tie-breaking: more supporters
+    first, then the cheaper project, then the earlier proposal."""
+
     method: TallyMethod = "greedy"
-    tie_breaking: Literal["default", "cheaper-first", "lexicographic"] = "default"
+    utility: Literal["cost", "cardinality"] = "cost"
+    tie_breaking: Literal["supporters-cost-order", "lexicographic", "input-order"] = "supporters-cost-order"
 
 
 class Pots(Model):

@@ -1,0 +1,131 @@
+"""Results pages: winners per pot as the reference implementation computes them, with checkable inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from prachakhom.content import load_content
+from prachakhom.errors import ContentError
+from site_generator.thai_text import slugify
+from site_generator.views import PotView, process_view
+from tests.conftest import CONTENT, REPO, TODAY, ContentFactory
+
+
+def finished_process():  # type: ignore[no-untyped-def]
+    content = load_content(CONTENT)
+    for mslug, mdoc in content.municipalities.items():
+        for pslug, pdoc in mdoc.processes.items():
+            if pdoc.ballot_files:
+                return mslug, pslug, pdoc
+    raise AssertionError("the demo needs a finished process with ballots")
+
+
+def pots_of(mslug: str, pdoc) -> list[PotView]:  # type: ignore[no-untyped-def]
+    return process_view(load_content(CONTENT).municipalities[mslug].municipality, pdoc, TODAY, None).pots
+
+
+def won_on_page(html: str, pot_heading_id: str) -> list[str]:
+    section = html[html.index(f'id="{pot_heading_id}"') :]
+    section = section[: section.index("</table>")]
+    return re.findall(r'<tr class="pk-won">\s*<td><a href="\.\./proposals/([^/]+)/"', section)
+
+
+def test_results_page_winners_equal_pabutools(demo_site: Path) -> None:
+    from pabutools.election import Cost_Sat, parse_pabulib
+    from pabutools.rules import greedy_utilitarian_welfare
+
+    mslug, pslug, pdoc = finished_process()
+    assert pdoc.rules.tally.method == "greedy"  # the demo overrides the template's MES
+    html = (demo_site / mslug / pslug / "results" / "index.html").read_text(encoding="utf-8")
+    view_pots = pots_of(mslug, pdoc)
+    assert {p.pot_id for p in view_pots} == set(pdoc.ballot_files)
+    for pot in view_pots:
+        instance, profile = parse_pabulib(str(pdoc.ballot_files[pot.pot_id]))
+        reference = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
+        expected = sorted(p.name for p in reference)
+        assert expected, pot.pot_id
+        assert sorted(won_on_page(html, slugify(pot.name, "-"))) == expected, pot.pot_id
+
+
+def test_published_ballots_are_checkable(demo_site: Path) -> None:
+    mslug, pslug, pdoc = finished_process()
+    results = demo_site / mslug / pslug / "results"
+    html = (results / "index.html").read_text(encoding="utf-8")
+    pot_id = sorted(pdoc.ballot_files)[0]
+    for ext in ("pb", "csv", "json"):
+        data = (results / "data" / f"{pot_id}.{ext}").read_bytes()
+        assert f'href="data/{pot_id}.{ext}"' in html
+        assert hashlib.sha256(data).hexdigest() in html
+    assert b"voter_id" not in (results / "data" / f"{pot_id}.json").read_bytes()
+    out = subprocess.run(
+        [sys.executable, "-m", "prachakhom.cli", "tally", str(results / "data" / f"{pot_id}.pb"), "--rule", "greedy",
+         "--json"],
+        capture_output=True, text=True, check=True, cwd=REPO,
+    )
+    recomputed = json.loads(out.stdout)
+    view_pots = pots_of(mslug, pdoc)
+    pot = next(p for p in view_pots if p.pot_id == pot_id)
+    assert sorted(recomputed["winners"]) == sorted(won_on_page(html, slugify(pot.name, "-")))
+    assert "kit_version" in recomputed and f"prachakhom tally {pot_id}.pb --rule greedy" in html
+
+
+def test_results_wait_until_voting_closes(demo_site: Path) -> None:
+    content = load_content(CONTENT)
+    for mslug, mdoc in content.municipalities.items():
+        for pslug, pdoc in mdoc.processes.items():
+            if pdoc.process.current_phase == "voting":
+                results = demo_site / mslug / pslug / "results"
+                assert "ยังไม่ประกาศผล" in (results / "index.html").read_text(encoding="utf-8")
+                assert not (results / "data").exists()
+                return
+    pytest.fail("the demo needs a process in the voting phase")
+
+
+BALLOTS = """META
+key;value
+num_projects;1
+num_votes;2
+budget;{budget}
+vote_type;approval
+PROJECTS
+project_id;cost;votes
+{project};{cost};2
+VOTES
+voter_id;vote
+1;{project}
+2;{project}
+"""
+
+
+@pytest.mark.parametrize(
+    ("budget", "project", "cost", "field", "words"),
+    [
+        (999, "road-north", 120000, "META.budget", "differs from this pot's budget"),
+        (150000, "no-such-thing", 120000, "PROJECTS.no-such-thing", "no proposal with this slug"),
+        (150000, "road-north", 99, "PROJECTS.road-north", "differs from the proposal's cost"),
+    ],
+)
+def test_ballot_files_must_match_the_process(
+    content_factory: ContentFactory, budget: int, project: str, cost: int, field: str, words: str
+) -> None:
+    path = content_factory.process_dir / "ballots" / "village-1.pb"
+    path.parent.mkdir()
+    path.write_text(BALLOTS.format(budget=budget, project=project, cost=cost), encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_content(content_factory.root)
+    assert any(p.field == field and words in p.message for p in caught.value.problems), caught.value.report()
+
+
+def test_a_matching_ballot_file_is_accepted(content_factory: ContentFactory) -> None:
+    path = content_factory.process_dir / "ballots" / "village-1.pb"
+    path.parent.mkdir()
+    path.write_text(BALLOTS.format(budget=150000, project="road-north", cost=120000), encoding="utf-8")
+    doc = load_content(content_factory.root).municipalities["thot-sop"].processes["pb-2570"]
+    assert set(doc.ballot_files) == {"village-1"}
