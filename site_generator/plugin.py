@@ -39,6 +39,7 @@ from site_generator.pages import (
     national_pages,
     page_environment,
 )
+from site_generator.results import process_results
 from site_generator.thai_text import segment
 from site_generator.views import municipality_views
 
@@ -57,6 +58,7 @@ class PrachakhomPluginConfig(base.Config):
 class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
     def __init__(self) -> None:
         self.pages: dict[str, GeneratedPage] = {}
+        self.data_files: dict[str, str] = {}
         self.content: Content | None = None
         """Set by `site_generator.build` when it has loaded the content already."""
 
@@ -80,6 +82,11 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             raise PluginError(f"unknown municipality '{slug}'; known: {', '.join(self.content.municipalities)}")
         doc = self.content.municipalities[slug]
         views = municipality_views(doc, today, data_dir)
+        for view in views:
+            view.outcome = process_results(view)
+            if view.outcome is not None:
+                for name, text in view.outcome.files.items():
+                    self.data_files[f"{view.slug}/results/data/{name}"] = text
         self.pages = municipality_pages(env, doc, views, today)
         config.nav = municipality_nav(views)
         return config
@@ -87,6 +94,8 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         for src_uri in self.pages:
             files.append(File.generated(config, src_uri, content=""))
+        for src_uri, text in self.data_files.items():
+            files.append(File.generated(config, src_uri, content=text))
         for path in sorted(ASSETS_DIR.iterdir()):
             if path.is_file():
                 files.append(File.generated(config, f"assets/{path.name}", abs_src_path=str(path)))
