@@ -46,6 +46,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
             site_url=args.site_url,
             strict=args.strict,
             today=args.today,
+            api_url=args.api_url,
         )
     except ContentError as err:
         print(err.report(), file=sys.stderr)
@@ -91,6 +92,7 @@ def _add_build_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", type=Path, default=None, help="folder of stored data exported by the API")
     p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
     p.add_argument("--strict", action="store_true", help="treat MkDocs warnings as errors")
+    p.add_argument("--api-url", default="", help="base URL of the API the pages talk to (empty: read-only)")
     p.add_argument(
         "--today", type=date.fromisoformat, default=None, help="build as if today were this date (YYYY-MM-DD)"
     )

@@ -34,6 +34,7 @@ def build_all(
     strict: bool = False,
     today: date | None = None,
     progress: bool = True,
+    api_url: str = "",
 ) -> list[Path]:
     """Build every municipality (or only `only`) plus the national index; return the built folders."""
     content = load_content(Path(content_dir))
@@ -47,7 +48,9 @@ def build_all(
     built = []
     for slug in _progress(targets, progress):
         built.append(
-            build_site(content, slug, output_dir, work_dir, data_dir, site_url, strict, today or date.today())
+            build_site(
+                content, slug, output_dir, work_dir, data_dir, site_url, strict, today or date.today(), api_url
+            )
         )
     return built
 
@@ -69,6 +72,7 @@ def build_site(
     site_url: str,
     strict: bool,
     today: date,
+    api_url: str = "",
 ) -> Path:
     """Build one site (`slug` empty → the national index) and swap it into `output_dir`."""
     name = slug or "_national"
@@ -78,7 +82,7 @@ def build_site(
     staging = work_dir / f"{name}.staging"
     config_path = site_work / "mkdocs.yml"
     config_path.write_text(
-        _config_yaml(content, slug, staging, data_dir, site_url, strict, today, work_dir.parent / ".cache"),
+        _config_yaml(content, slug, staging, data_dir, site_url, strict, today, work_dir.parent / ".cache", api_url),
         encoding="utf-8",
     )
     logging.getLogger("mkdocs").setLevel(logging.WARNING)
@@ -119,6 +123,7 @@ def _config_yaml(
     strict: bool,
     today: date,
     cache_dir: Path,
+    api_url: str = "",
 ) -> str:
     base_url = site_url.rstrip("/") + "/"
     plugin = {
@@ -129,7 +134,12 @@ def _config_yaml(
     }
     if data_dir is not None:
         plugin["data_dir"] = str(Path(data_dir).resolve())
-    extra: dict[str, object] = {"generator": False, "national_url": base_url, "demo": False}
+    extra: dict[str, object] = {
+        "generator": False,
+        "national_url": base_url,
+        "demo": False,
+        "api_url": api_url.rstrip("/"),  # where the pages' scripts send proposals, comments, ballots
+    }
     if slug:
         doc = content.municipalities[slug]
         site_name = doc.municipality.name
