@@ -1,0 +1,80 @@
+"""Which resident action is allowed in which phase, and the Thai refusal that says when it is.
+
+The current phase comes from, in order: what the API stored (staff or the scheduler moved the
+process on), the content's `current_phase`, the calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from prachakhom.messages import ACTION_TH
+from prachakhom.models import PhaseDates, Process, ProcessTemplate
+from prachakhom.phase import current_phase
+from prachakhom.thai import thai_date
+
+
+@dataclass(frozen=True)
+class PhaseRefusal:
+    """An action asked for outside the phases that allow it."""
+
+    action: str
+    current: str
+    allowed: tuple[str, ...]
+    message: str
+
+
+def phase_now(process: Process, stored_phase: str | None, today: date) -> PhaseDates:
+    """The phase in force: the stored one if any, else content's choice, else the calendar."""
+    if stored_phase:
+        for phase in process.phases:
+            if phase.key == stored_phase:
+                return phase
+    return current_phase(process, today)
+
+
+def phases_allowing(rules: ProcessTemplate, action: str) -> list[str]:
+    return [p.key for p in rules.phases if action in p.actions]
+
+
+def check_action(
+    rules: ProcessTemplate, process: Process, current: str, action: str, today: date
+) -> PhaseRefusal | None:
+    """None if `action` is allowed in phase `current`, else a refusal naming the phase that allows it."""
+    allowed = phases_allowing(rules, action)
+    if current in allowed:
+        return None
+    return PhaseRefusal(action, current, tuple(allowed), refusal_text(rules, process, current, action, today))
+
+
+def refusal_text(rules: ProcessTemplate, process: Process, current: str, action: str, today: date) -> str:
+    verb = ACTION_TH.get(action, action)
+    now = f"ขณะนี้อยู่ในช่วง “{rules.phase(current).name}” จึงยัง{verb}ไม่ได้"
+    keys = [p.key for p in process.phases]
+    here = keys.index(current) if current in keys else -1
+    dates = {p.key: p for p in process.phases}
+    allowed = [k for k in phases_allowing(rules, action) if k in dates]
+    if not allowed:
+        return f"กระบวนการนี้ไม่มีช่วงที่{verb}ได้"
+    later = [k for k in allowed if keys.index(k) > here]
+    if later:
+        k = later[0]
+        return f"{now} — {verb}ได้ในช่วง “{rules.phase(k).name}” {_when(dates[k])}"
+    k = allowed[-1]
+    now = f"ขณะนี้อยู่ในช่วง “{rules.phase(current).name}”"
+    return (
+        f"{now} — ช่วง “{rules.phase(k).name}” ที่{verb}ได้ "
+        f"({_when(dates[k])}) ปิดไปแล้ว จึง{verb}ไม่ได้อีก"
+    )
+
+
+def _when(phase: PhaseDates) -> str:
+    return f"วันที่ {thai_date(phase.start)} ถึง {thai_date(phase.end)}"
+
+
+def voting_closed(rules: ProcessTemplate, current: str) -> bool:
+    """True once the process has moved past every phase in which residents vote."""
+    keys = [p.key for p in rules.phases]
+    vote_phases = [keys.index(k) for k in phases_allowing(rules, "vote")]
+    return bool(vote_phases) and current in keys and keys.index(current) > max(vote_phases)
