@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -83,7 +84,7 @@ def build_municipality(content_dir: Path, output_dir: Path, data_dir: Path, muni
     from site_generator.build import build_all
 
     built = build_all(content_dir=content_dir, output_dir=output_dir, only=municipality, data_dir=data_dir,
-                      site_url=site_url, progress=False)
+                      site_url=site_url, progress=False, api_url=os.environ.get("PRACHAKHOM_API_URL", ""))
     return built[0]
 
 
