@@ -26,6 +26,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import attrgetter
 from fractions import Fraction
 from typing import Literal
 
@@ -105,51 +107,78 @@ def _check_utility(kind: BallotKind, utility: Utility | None) -> Utility:
     return utility
 
 
-def _group_ballots(profile: Profile) -> Counter[tuple[tuple[str, ...], tuple[Points, ...] | None]]:
-    """Identical ballots once, with their count (same selections in the same order)."""
-    if profile.kind in (BallotKind.APPROVAL, BallotKind.CHOOSE_ONE):
-        return Counter((b.selections, None) for b in profile.ballots)
-    return Counter((b.selections, b.points) for b in profile.ballots)
+class _ProjectIndex(dict[str, int]):
+    """Project id -> position; ids of other pots map to -1 (lookups stay in C for known ids)."""
+
+    def __missing__(self, key: str) -> int:
+        return -1
 
 
 def _prepare(pot: Pot, profile: Profile, utility: Utility) -> _Prepared:
-    """Per project: the groups supporting it, their sizes and utilities, as int64 arrays."""
-    index = {p.id: j for j, p in enumerate(pot.projects)}
-    grouped = _group_ballots(profile)
-    group_of: list[int] = []
-    project_of: list[int] = []
-    values: list[Points] = []
-    weights = np.fromiter(grouped.values(), dtype=np.int64, count=len(grouped))
-    for g, (selections, points) in enumerate(grouped):
-        given = dict.fromkeys(selections, 1) if points is None else dict(zip(selections, points, strict=True))
-        for pid, v in given.items():
-            j = index.get(pid)
-            if j is not None and v > 0:
-                group_of.append(g)
-                project_of.append(j)
-                values.append(v)
+    """Per project: the groups supporting it, their sizes and utilities, as int64 arrays.
+
+    Identical ballots (same selections in the same order, and the same points) are grouped with one
+    C-level `Counter` over the tuples the ballots already hold; the (group, project) incidence is then
+    built from one flat array of project positions and sorted by project with numpy's radix sort, so
+    no Python code runs per approval except one dictionary lookup."""
+    index = _ProjectIndex({p.id: j for j, p in enumerate(pot.projects)})
+    approval = profile.kind in (BallotKind.APPROVAL, BallotKind.CHOOSE_ONE)
+    selections = attrgetter("selections")
+    if approval:
+        grouped: Counter[object] = Counter(map(selections, profile.ballots))
+        sets: list[tuple[str, ...]] = list(grouped)  # type: ignore[arg-type]
+    else:
+        grouped = Counter(zip(map(selections, profile.ballots), map(attrgetter("points"), profile.ballots),
+                              strict=True))
+        sets = [k[0] for k in grouped]  # type: ignore[index]
+    n_groups, n_projects = len(sets), len(pot.projects)
+    weights = np.fromiter(grouped.values(), dtype=np.int64, count=n_groups)
+    lens = np.fromiter(map(len, sets), dtype=np.int64, count=n_groups)
+    total = int(lens.sum())
+    proj = np.fromiter(map(index.__getitem__, chain.from_iterable(sets)), dtype=np.int64, count=total)
+    group = np.repeat(np.arange(n_groups, dtype=np.int64), lens)
     scale = 1
-    if utility == "points":
-        scale = math.lcm(1, *{v.denominator for v in values if isinstance(v, Fraction)})
-    prep = _Prepared(len(profile), len(grouped), [p.cost for p in pot.projects])
-    proj = np.array(project_of, dtype=np.int64)
-    order = np.argsort(proj, kind="stable")
-    bounds = np.searchsorted(proj[order], np.arange(len(pot.projects) + 1))
-    groups = np.array(group_of, dtype=np.int64)[order]
-    raw = np.array([int(v * scale) for v in values], dtype=np.int64)[order]
+    if approval:
+        raw = np.ones(total, dtype=np.int64)
+    else:
+        values = list(chain.from_iterable(k[1] for k in grouped))  # type: ignore[index]
+        fractions = [v for v in values if type(v) is not int]
+        if fractions:
+            scale = math.lcm(1, *{v.denominator for v in fractions if isinstance(v, Fraction)})
+            raw = np.array([int(v * scale) for v in values], dtype=np.int64)
+        else:
+            raw = np.array(values, dtype=np.int64)
+    keep = proj >= 0
+    if not approval:
+        keep &= raw > 0
+    if not keep.all():
+        proj, group, raw = proj[keep], group[keep], raw[keep]
+    small = proj.astype(np.int16) if n_projects < 2**15 else proj
+    order = np.argsort(small, kind="stable")          # radix sort; a ballot's entries stay in order
+    proj, group, raw = proj[order], group[order], raw[order]
+    if len(proj) > 1:
+        # a project repeated in one ballot: approval keeps one, points keep the last value (as dict())
+        same_next = (proj[1:] == proj[:-1]) & (group[1:] == group[:-1])
+        if same_next.any():
+            last = np.append(~same_next, True)
+            proj, group, raw = proj[last], group[last], raw[last]
+    bounds = np.searchsorted(proj, np.arange(n_projects + 1))
+    prep = _Prepared(len(profile), n_groups, [p.cost for p in pot.projects])
     for j, p in enumerate(pot.projects):
         lo, hi = bounds[j], bounds[j + 1]
-        idx = groups[lo:hi]
+        idx = group[lo:hi]
+        w = weights[idx]
         u = raw[lo:hi] if utility == "points" else np.full(hi - lo, p.cost if utility == "cost" else 1,
                                                           dtype=np.int64)
         prep.idx.append(idx)
-        prep.w.append(weights[idx])
+        prep.w.append(w)
         prep.u.append(u)
-        prep.wf.append(prep.w[j].astype(np.float64))
+        prep.wf.append(w.astype(np.float64))
         prep.uf.append(u.astype(np.float64))
-        prep.total_util.append(int(np.dot(prep.w[j], u)))
-        prep.points.append(Fraction(int(np.dot(prep.w[j], raw[lo:hi])), scale))
-        prep.supporters.append(int(prep.w[j].sum()))
+        prep.total_util.append(int(np.dot(w, u)))
+        supporters = int(w.sum())
+        prep.points.append(Fraction(int(np.dot(w, raw[lo:hi])), scale) if not approval else Fraction(supporters))
+        prep.supporters.append(supporters)
     return prep
 
 
