@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -56,8 +57,9 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         baht=baht,
         anchor=lambda text: slugify(str(text), "-"),
         staff_markdown=staff_markdown,
+        url_param=lambda text: quote(str(text), safe=""),
     )
-    env.globals.update(ACTION_LABELS=ACTION_LABELS, status_labels=PROPOSAL_STATUS_LABELS)
+    env.globals.update(ACTION_LABELS=ACTION_LABELS, status_labels=PROPOSAL_STATUS_LABELS, site_url="")
     return env
 
 
@@ -69,8 +71,16 @@ def root_of(src_uri: str) -> str:
     return "../" * depth
 
 
+def page_path(src_uri: str) -> str:
+    """The page's URL path below its site (directory URLs): `pb/index.md` → `pb/`, `pb/x.md` → `pb/x/`."""
+    path = src_uri.removesuffix(".md")
+    path = path.removesuffix("index") if path == "index" or path.endswith("/index") else path + "/"
+    return path
+
+
 def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object]) -> GeneratedPage:
-    module: Any = env.get_template(template).make_module({**ctx, "root": root_of(src_uri)})
+    module: Any = env.get_template(template).make_module(
+        {**ctx, "root": root_of(src_uri), "page_path": page_path(src_uri)})
     meta = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
     return GeneratedPage(str(module.title).strip(), str(module.description).strip(), str(module.body), meta)
 
@@ -90,6 +100,11 @@ def municipality_pages(
         }
         if v.projects:
             listed[f"{v.slug}/projects/index.md"] = "projects.html.j2"
+        if v.phase_of("propose"):
+            listed[f"{v.slug}/propose/index.md"] = "propose.html.j2"
+        if v.phase_of("vote"):
+            listed[f"{v.slug}/vote/index.md"] = "vote.html.j2"
+            listed[f"{v.slug}/receipt/index.md"] = "receipt.html.j2"
         for uri, template in listed.items():
             pages[uri] = _render(env, template, uri, pctx)
         for p in v.proposals:

@@ -71,6 +71,7 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             except ContentError as err:
                 raise PluginError("content is invalid:\n" + err.report()) from err
         env = page_environment()
+        env.globals["site_url"] = config.site_url or ""  # absolute links for LINE share buttons
         slug = self.config.municipality
         if not slug:
             entries = [

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from prachakhom.ballot import pot_of
 from prachakhom.content import MunicipalityDoc, ProcessDoc, ProposalDoc, pot_ids, proposal_cost
 from prachakhom.models import (
+    BALLOT_PROPOSAL_STATUSES,
     PUBLIC_PROPOSAL_STATUSES,
     Category,
     Municipality,
@@ -99,6 +101,14 @@ class PotView:
     village: Village | None
 
 
+@dataclass(frozen=True)
+class BallotPotView:
+    """One section of the ballot: a pot and the proposals a voter may choose in it."""
+
+    pot: PotView
+    proposals: list[ProposalView]
+
+
 @dataclass
 class ProcessView:
     slug: str
@@ -134,6 +144,22 @@ class ProcessView:
     @property
     def rule_sentences(self) -> list[str]:
         return rule_sentences(self.rules)
+
+    def phase_of(self, action: str) -> PhaseView | None:
+        """The first phase in which residents may do `action` (to say when it opens)."""
+        return next((p for p in self.phases if action in p.definition.actions), None)
+
+    @property
+    def ballot_pots(self) -> list[BallotPotView]:
+        """Pots in ballot order (village pots, then the municipality-wide pot) with the proposals on
+        the ballot: feasible (or already decided) and with a cost, as `prachakhom.ballot` decides."""
+        on_ballot = [p for p in self.proposals
+                     if p.proposal.status in BALLOT_PROPOSAL_STATUSES and p.cost is not None]
+        return [
+            BallotPotView(pot, [p for p in on_ballot
+                                if pot_of(self.rules, p.village.number if p.village else None) == pot.pot_id])
+            for pot in self.pots
+        ]
 
 
 RESIDENCY = {
