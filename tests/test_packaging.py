@@ -75,5 +75,6 @@ def test_package_imports_and_serves(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out["status"] == 200 and out["body"]["ok"] is True and out["body"]["phase"]["key"]
+    assert out["status"] == 200, out
+    assert out["body"]["ok"] is True and out["body"]["phase"]["key"]
     assert out["pydantic"].startswith(str(bundle)) and out["core"].startswith(str(bundle))
