@@ -54,6 +54,11 @@ ACTION_LABELS = {
 WHOLE_AREA = "ทั้งท้องถิ่น"
 
 
+def place_name(village: Village | None) -> str:
+    """"หมู่ที่ 3 บ้านนา", or the whole area for municipality-wide proposals and projects."""
+    return f"หมู่ที่ {village.number} {village.name}" if village else WHOLE_AREA
+
+
 @dataclass(frozen=True)
 class ProposalView:
     slug: str
@@ -68,7 +73,7 @@ class ProposalView:
 
     @property
     def place(self) -> str:
-        return f"หมู่ที่ {self.village.number} {self.village.name}" if self.village else WHOLE_AREA
+        return place_name(self.village)
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class ProjectView:
 
     @property
     def place(self) -> str:
-        return f"หมู่ที่ {self.village.number} {self.village.name}" if self.village else WHOLE_AREA
+        return place_name(self.village)
 
 
 @dataclass(frozen=True)
@@ -303,9 +308,7 @@ def _pots(municipality: Municipality, doc: ProcessDoc) -> list[PotView]:
         else:
             number = int(pot_id.removeprefix("village-"))
             village = municipality.village(number)
-            pots.append(
-                PotView(pot_id, f"หมู่ที่ {number} {village.name}", budget.villages.get(number, 0), village)
-            )
+            pots.append(PotView(pot_id, place_name(village), budget.villages.get(number, 0), village))
     return pots
 
 
