@@ -21,7 +21,7 @@ system-deps:
 
 ## make demo: install, build the demo sites and serve them on http://127.0.0.1:8000/
 demo: $(VENV)/.installed
-	$(BIN)/prachakhom serve
+	$(BIN)/prachakhom demo
 
 ## make test: install everything (Python packages, chromium) and run lint + the whole test suite
 test: $(VENV)/.installed system-deps
