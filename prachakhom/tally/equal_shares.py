@@ -33,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 
+from prachakhom.tally._mes_fast import certified_run
 from prachakhom.tally.election import BallotKind, Points, Pot, Profile, ordinal_as_points
 from prachakhom.tally.greedy import greedy_order, norm_points
 from prachakhom.tally.outcome import Outcome, ProjectResult, Reason, results_with_ties
@@ -62,6 +63,10 @@ class _Prepared:
     total_util: list[int] = field(default_factory=list)
     points: list[Fraction] = field(default_factory=list)
     supporters: list[int] = field(default_factory=list)
+    wsum: list[float] = field(default_factory=list)
+    total_util_f: list[float] = field(default_factory=list)
+    umax: list[float] = field(default_factory=list)
+    uniform: list[float] = field(default_factory=list)  # the utility if all supporters share it, else 0
 
 
 @dataclass(slots=True)
@@ -70,6 +75,7 @@ class _Run:
 
     selected: list[int]
     ties: list[tuple[int, tuple[int, ...], int]] = field(default_factory=list)
+    exact: bool = True  # False: a certified float run (same selection, no tie record)
 
 
 def tally_equal_shares(pot: Pot, profile: Profile, utility: Utility | None = None,
@@ -179,6 +185,10 @@ def _prepare(pot: Pot, profile: Profile, utility: Utility) -> _Prepared:
         supporters = int(w.sum())
         prep.points.append(Fraction(int(np.dot(w, raw[lo:hi])), scale) if not approval else Fraction(supporters))
         prep.supporters.append(supporters)
+        prep.wsum.append(float(supporters))
+        prep.total_util_f.append(float(prep.total_util[j]))
+        prep.umax.append(float(u.max()) if len(u) else 0.0)
+        prep.uniform.append(float(u[0]) if utility != "points" and len(u) else 0.0)
     return prep
 
 
@@ -364,12 +374,21 @@ def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: F
         left = pot.budget - spent
         chosen = set(run.selected)
         if all(j in chosen or prep.costs[j] > left for j in active):
-            return run, share, steps
+            return _exact(run, prep, active, share, order_key), share, steps
         nxt_share = start + (steps + 1) * unit
-        nxt = _run_mes(prep, active, nxt_share, order_key)
+        selected = certified_run(prep, active, nxt_share, 0.0, order_key)
+        nxt = _run_mes(prep, active, nxt_share, order_key) if selected is None else _Run(selected, exact=False)
         if spent_free + sum(prep.costs[j] for j in nxt.selected) > pot.budget:
-            return run, share, steps
+            return _exact(run, prep, active, share, order_key), share, steps
         run, share, steps = nxt, nxt_share, steps + 1
+
+
+def _exact(run: _Run, prep: _Prepared, active: list[int], share: Fraction,
+           order_key: list[tuple[object, ...]]) -> _Run:
+    """The reported run is always the exact one (a certified float run has no tie record)."""
+    if run.exact:
+        return run
+    return _run_mes(prep, active, share, order_key)
 
 
 def _greedy_fill(pot: Pot, winners: list[int], scores: dict[str, Points], supporters: dict[str, int],
