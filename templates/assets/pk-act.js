@@ -41,6 +41,7 @@
     (errors || []).forEach(function (e) {
       var loc = e.loc || [];
       var box = null;
+      if (/^already_voted/.test(e.code)) loc = [];
       for (var i = loc.length - 1; i >= 0 && !box; i--) box = $(form, "[data-pk-err='" + loc[i] + "']");
       if (box) { setError(form, box, e.msg); first = first || box; } else general.push(e.msg);
     });
@@ -248,6 +249,9 @@
         }
       });
     }
+    form.elements.national_id.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); form.elements.birth_date.focus(); }
+    });
     form.addEventListener("submit", function (e) { e.preventDefault(); send("POST"); });
     $(form, "[data-pk-change]").addEventListener("click", function () { key = null; send("PUT"); });
   }

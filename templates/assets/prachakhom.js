@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   function setup() {
+    var dialog = document.querySelector(".md-search[role=dialog]");
+    if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "ค้นหา");
     var form = document.querySelector("[data-pk-filter]");
     var list = document.querySelector("[data-pk-list]");
     if (!form || !list || form.dataset.pkReady) return;

@@ -1,0 +1,198 @@
+"""The voting journey on a phone, in Debian's chromium, against the local stack (moto + chalice local):
+process page → pick projects → review → submit → receipt → check the receipt; the ballot is stored.
+Once per ballot type (approval, budget, points); the budget bar refuses going over the pot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from tests.browser_helpers import (
+    MUNI,
+    Stack,
+    axe_violations,
+    birth_date_be,
+    journey_content,
+    national_id,
+    other_hosts,
+    phone_page,
+    running_stack,
+    screenshot,
+    tap,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("journey-vote")
+    with running_stack(journey_content(root), root / "state") as running:
+        yield running
+
+
+def stored_ballot(stack: Stack, receipt: str) -> dict:
+    for item in stack.scan():
+        if receipt in json.dumps(item):
+            return item
+    raise AssertionError(f"no stored item carries receipt {receipt}")
+
+
+def vote(page, stack: Stack, process: str, voter: int, pick) -> str:  # type: ignore[no-untyped-def]
+    """The whole journey; `pick(page)` chooses projects. Returns the receipt code."""
+    page.goto(stack.url(f"{MUNI}/{process}/"))
+    tap(page, ".pk-hero .pk-action")  # the big button
+    page.wait_for_url("**/vote/")
+    pick(page)
+    tap(page, "[data-pk-next]")
+    review = page.locator("[data-pk-step=review]")
+    review.wait_for()
+    assert page.evaluate("document.activeElement.textContent").startswith("ขั้นที่ 2")
+    tap(page, "#pk-nid")
+    page.keyboard.type(national_id(voter))
+    page.keyboard.press("Enter")  # the keyboard's "next" key moves to the birth date (no tap)
+    assert page.evaluate("document.activeElement.id") == "pk-birth"
+    page.keyboard.type(birth_date_be())
+    tap(page, "[data-pk-submit]")
+    code = page.locator("[data-pk-receipt]")
+    code.wait_for(timeout=20000)
+    page.locator("[data-pk-step=done]").wait_for()
+    return code.inner_text().strip()
+
+
+def check_receipt(page, code: str) -> None:  # type: ignore[no-untyped-def]
+    tap(page, "[data-pk-receipt-link]")
+    page.wait_for_url("**/receipt/?code=*")
+    status = page.locator("[data-pk-status] .pk-ok")
+    status.wait_for(timeout=15000)
+    assert code in status.inner_text()
+
+
+def test_approval_ballot_from_process_page_to_checked_receipt(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        def pick(page) -> None:  # type: ignore[no-untyped-def]
+            tap(page, "label.pk-choice:has(input[value=village-1])")
+            tap(page, "label[for='village-1--road-north']")
+            tap(page, "label[for='municipality--library']")
+            screenshot(page, "vote-approval-choose")
+
+        code = vote(page, stack, "pb-2570", 1, pick)
+        assert page.taps == 7  # big button, village, 2 projects, next, ID field, send
+        screenshot(page, "vote-approval-done")
+        assert axe_violations(page) == []
+        item = stored_ballot(stack, code)
+        stored = json.dumps(item)
+        assert "road-north" in stored and "library" in stored
+        assert national_id(1) not in stored  # only a keyed hash of the ID is kept
+        check_receipt(page, code)
+        screenshot(page, "receipt-checked")
+        assert other_hosts(page) == set()
+
+
+def test_approval_ballot_refuses_more_than_the_maximum(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        page.goto(stack.url(f"{MUNI}/pb-2570/vote/"))
+        page.locator("label.pk-choice:has(input[value=village-1])").click()
+        for slug in ("road-north", "lights-soi-3", "bins", "exercise-yard"):
+            page.locator(f"label[for='village-1--{slug}']").click()
+        assert page.locator("[data-pk-pot=village-1] input:checked, .pk-pot[data-pot=village-1] input:checked").count() == 3
+        assert "ไม่เกิน 3 โครงการ" in page.locator("[data-pk-error]").inner_text()
+
+
+def test_budget_ballot_bar_refuses_going_over_the_pot(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        page.goto(stack.url(f"{MUNI}/pb-budget/vote/"))
+        page.locator("label.pk-choice:has(input[value=village-1])").click()
+        pot = page.locator(".pk-pot[data-pot=village-1]")
+        page.locator("label[for='village-1--bins']").click()  # 20,000 of 150,000
+        page.locator("[data-pk-next]").click()  # below the 50% minimum share
+        assert "อย่างน้อย 50%" in page.locator("[data-pk-error]").inner_text()
+        page.locator("label[for='village-1--road-north']").click()  # 140,000: 10,000 left
+        page.locator("label[for='village-1--exercise-yard']").click()  # 90,000: refused
+        assert not page.locator("#village-1--exercise-yard").is_checked()
+        assert "เกินงบประมาณ" in page.locator("[data-pk-error]").inner_text()
+        assert "เหลือ 10,000 บาท" in pot.locator("[data-pk-left]").inner_text()
+        fill = pot.locator("[data-pk-fill]").evaluate("e => e.getBoundingClientRect().width / e.parentNode.getBoundingClientRect().width")
+        assert 0.9 < fill <= 1.0
+        screenshot(page, "vote-budget-bar")
+        assert axe_violations(page) == []
+
+
+def test_budget_ballot_journey(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        def pick(page) -> None:  # type: ignore[no-untyped-def]
+            tap(page, "label[for='municipality--ambulance']")  # 150,000 of 200,000
+
+        code = vote(page, stack, "pb-budget", 2, pick)
+        assert page.taps <= 6
+        assert "ambulance" in json.dumps(stored_ballot(stack, code))
+        check_receipt(page, code)
+
+
+def test_points_ballot_journey(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        def pick(page) -> None:  # type: ignore[no-untyped-def]
+            plus = page.locator("li:has(#municipality--library) [data-step='1']")
+            for _ in range(6):  # the 6th is refused: at most 5 points per project
+                plus.click()
+            assert page.locator("#municipality--library").input_value() == "5"
+            page.locator("li:has(#municipality--cctv) [data-step='1']").click()
+            page.locator("#municipality--cctv").fill("9")
+            page.locator("#municipality--cctv").dispatch_event("change")
+            assert page.locator("#municipality--cctv").input_value() == "5"  # capped to 10 in all
+            page.locator("li:has(#municipality--cctv) [data-step='-1']").click()
+            assert "เหลือ 1 คะแนน" in page.locator(".pk-pot[data-pot=municipality] [data-pk-left]").inner_text()
+            screenshot(page, "vote-points")
+
+        code = vote(page, stack, "pb-points", 3, pick)
+        stored = json.dumps(stored_ballot(stack, code))
+        assert "library" in stored and "cctv" in stored
+        check_receipt(page, code)
+
+
+def test_second_ballot_offers_to_replace_the_first(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        code = vote(page, stack, "pb-budget", 4, lambda p: p.locator("label[for='municipality--ambulance']").click())
+        page.goto(stack.url(f"{MUNI}/pb-budget/vote/"))
+        page.locator("label[for='municipality--library']").click()
+        page.locator("label[for='municipality--cctv']").click()
+        page.locator("[data-pk-next]").click()
+        page.locator("#pk-nid").fill(national_id(4))
+        page.locator("#pk-birth").fill(birth_date_be())
+        page.locator("[data-pk-submit]").click()
+        change = page.locator("[data-pk-change]")
+        change.wait_for(timeout=15000)
+        assert page.locator("[data-pk-status]").inner_text().strip()
+        change.click()
+        page.locator("[data-pk-step=done]").wait_for(timeout=15000)
+        assert page.locator("[data-pk-receipt]").inner_text().strip() == code
+        stored = json.dumps(stored_ballot(stack, code))
+        assert "library" in stored and "ambulance" not in stored
+
+
+def test_wrong_national_id_is_explained_next_to_the_field(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        page.goto(stack.url(f"{MUNI}/pb-2570/vote/"))
+        page.locator("label[for='municipality--cctv']").click()
+        page.locator("[data-pk-next]").click()
+        page.locator("#pk-nid").fill("1234567890123")
+        page.locator("#pk-birth").fill("31/2/2504")
+        page.locator("[data-pk-submit]").click()
+        assert "13 หลัก" in page.locator("#pk-nid-err").inner_text()
+        assert page.locator("#pk-nid").get_attribute("aria-invalid") == "true"
+        assert "วัน/เดือน/ปี" in page.locator("#pk-birth-err").inner_text()
+        assert page.evaluate("document.activeElement.id") == "pk-nid"
+        screenshot(page, "vote-review-errors")
+        assert axe_violations(page) == []
+
+
+def test_ballot_page_reads_without_javascript(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(stack.url(f"{MUNI}/pb-budget/vote/"))
+    text = page.locator("article").inner_text()
+    assert "ซ่อมถนนลูกรังสายบ้านเหนือ" in text and "120,000 บาท" in text
+    assert "ต้องเปิดการใช้งาน JavaScript" in text
+    context.close()
