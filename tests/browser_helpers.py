@@ -202,6 +202,8 @@ SMALL_TEXT_JS = """() => {
 SMALL_TARGETS_JS = """() => {
   const out = [];
   for (const el of document.querySelectorAll('a[href], button, input, select, textarea, summary, label[for]')) {
+    // a label for a text field is not a target of its own: the field is
+    if (el.matches('label[for]') && !document.querySelector(`#${CSS.escape(el.htmlFor)}:is([type=checkbox],[type=radio])`)) continue;
     let box = el;
     if (el.matches('input[type=checkbox], input[type=radio]') && el.closest('label')) box = el.closest('label');
     if (el.closest('[hidden], .md-sidebar, .md-search, [data-md-component=search], .md-nav, .md-skip')) continue;
