@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -19,7 +20,7 @@ from tests.api_fixtures import (
     write_content,
 )
 
-from chalicelib.requests import BallotIn  # isort: skip
+from chalicelib.requests import BallotIn, PhaseChangeIn  # isort: skip
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -205,3 +206,59 @@ def test_no_raw_national_id_in_any_stored_item(tmp_path):
         nid = national_id(n)
         assert nid not in dump and "-".join([nid[:1], nid[1:5]]) not in dump
     assert "1990-05-17" not in dump
+
+
+@pytest.mark.parametrize("kind", ["memory", "dynamodb"])
+def test_ballot_racing_the_close_is_stored_not_counted(tmp_path, kind):
+    """Container A trusts its cached phase ("voting") while container B closes the vote: A still
+    stores a first ballot and a change after the close; neither is counted, and the receipts say so."""
+    from chalicelib.rebuild import export_process
+
+    from tests.api_fixtures import FixedClock, clock
+
+    content, repo = write_content(tmp_path, "voting"), make_repository(kind)
+    a = make_service(content, repo, clk=clock())
+    b = make_service(content, repo, clk=FixedClock(a.clock.now() + timedelta(hours=1)))
+    a.phase_ttl = 3600.0  # a container whose cache is still fresh when the close happens
+    with api_for(a) as api:
+        early = api.post(BASE + "/ballot", ballot_body(40, {"municipality": ["market-all"]}), key="early")[1]
+        changer = api.post(BASE + "/ballot", ballot_body(41, {"municipality": ["park-all"]}), key="c1")[1]
+    closed = b.advance_phase("ban-test", "pb-2570", PhaseChangeIn(expected_phase="voting"), "close")
+    assert closed["phase"] == "results"
+    assert repo.get_state("ban-test", "pb-2570").vote_closed_at == b.clock.now()
+    a.clock.current = b.clock.now() + timedelta(seconds=2)
+    with api_for(a) as api:
+        status, late = api.post(BASE + "/ballot", ballot_body(42, {"municipality": ["cctv-all"]}), key="late")
+        assert status == 201  # stored: A's cache still says "voting"
+        status, _ = api.put(BASE + "/ballot", ballot_body(41, {"municipality": ["cctv-all"]}), key="c2")
+        assert status == 200
+    assert len(repo.list_ballots("ban-test", "pb-2570")) == 3
+
+    with api_for(b) as api:  # any container, after the close
+        status, data = api.get(f"{BASE}/receipts/{late['receipt']}")
+        assert status == 200 and data["recorded"] is True and data["counted"] is False
+        assert data["status"] == "not_counted" and "หลังเวลาปิดลงคะแนน" in data["msg"]
+        data = api.get(f"{BASE}/receipts/{changer['receipt']}")[1]
+        assert data["counted"] is True and data["status"] == "counted" and data["version"] == 2
+        assert "การแก้ไขที่บันทึกหลังเวลาปิดลงคะแนนไม่ถูกนับ" in data["msg"]
+        data = api.get(f"{BASE}/receipts/{early['receipt']}")[1]
+        assert data["counted"] is True and data["msg"] == "บัตรของท่านถูกนับในผลการลงคะแนนแล้ว"
+
+    export_process(b, b.place("ban-test", "pb-2570"), tmp_path / "data")
+    folder = tmp_path / "data" / "ban-test" / "pb-2570"
+    assert json.loads((folder / "snapshot.json").read_text(encoding="utf-8"))["ballots_cast"] == 2
+    pb = (folder / "ballots" / "municipality.pb").read_text(encoding="utf-8")
+    assert "num_votes;2" in pb
+    votes = pb.split("VOTES")[1]
+    assert "market-all" in votes and "park-all" in votes and "cctv-all" not in votes
+
+
+def test_stale_cache_never_refuses_without_rereading(tmp_path):
+    """A container that cached "review" re-reads before refusing, so it accepts once voting opened."""
+    content, repo = write_content(tmp_path, "review"), make_repository("memory")
+    a, b = make_service(content, repo), make_service(content, repo)
+    a.phase_ttl = 3600.0
+    with api_for(a) as api:
+        assert api.post(BASE + "/ballot", ballot_body(43))[0] == 409
+        b.advance_phase("ban-test", "pb-2570", PhaseChangeIn(expected_phase="review"), "open")
+        assert api.post(BASE + "/ballot", ballot_body(43))[0] == 201

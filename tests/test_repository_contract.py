@@ -8,8 +8,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.api_fixtures import make_repository  # isort: skip  (puts functions/ on sys.path)
-from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
-from chalicelib.repository import AlreadyExists, NotStored, PhaseMismatch, StateMissing, StatusMismatch
+from chalicelib.records import (
+    BallotRecord,
+    BallotVersion,
+    CommentRecord,
+    Feasibility,
+    ProcessState,
+    ProposalRecord,
+)
+from chalicelib.repository import (
+    MAX_BALLOT_VERSIONS,
+    AlreadyExists,
+    NotStored,
+    PhaseMismatch,
+    StateMissing,
+    StatusMismatch,
+    TooManyVersions,
+)
 
 M, P = "ban-test", "pb-2570"
 
@@ -65,20 +80,42 @@ def test_change_phase_is_conditional(repository):
     assert (stored.phase, stored.change_key, stored.changed_at) == ("voting", "key-1", T0 + timedelta(days=1))
 
 
-def test_writes_need_a_state_and_the_right_phase(repository):
+def test_guarded_writes_need_a_state_and_the_right_phase(repository):
     with pytest.raises(StateMissing):
-        repository.cast_ballot(ballot(), {"voting"})
+        repository.add_proposal(proposal(), None, {"proposals"})
     repository.init_state(state("review"))
     with pytest.raises(PhaseMismatch) as err:
-        repository.cast_ballot(ballot(), {"voting"})
+        repository.add_proposal(proposal(), None, {"proposals"})
     assert err.value.current == "review"
     with pytest.raises(PhaseMismatch):
-        repository.add_proposal(proposal(), None, {"proposals"})
-    with pytest.raises(PhaseMismatch):
         repository.add_comment(comment(), {"proposals", "voting"})
-    assert repository.list_ballots(M, P) == []
+    with pytest.raises(PhaseMismatch):
+        repository.add_support(M, P, "road-village-1", "s1", T0, {"ideas"})
     assert repository.list_proposals(M, P) == []
     assert repository.list_comments(M, P) == []
+    assert repository.support_counts(M, P) == {}
+
+
+def test_closing_the_vote_records_when(repository):
+    repository.init_state(state("review"))
+    opened = repository.change_phase(M, P, "review", "voting", T0, "open")
+    assert opened.vote_closed_at is None
+    closed = repository.change_phase(M, P, "voting", "results", T0 + timedelta(days=3), "close", closes_vote=True)
+    assert closed.vote_closed_at == T0 + timedelta(days=3)
+    later = repository.change_phase(M, P, "results", "implementation", T0 + timedelta(days=9), "impl")
+    assert later.vote_closed_at == T0 + timedelta(days=3)
+    assert repository.get_state(M, P) == later
+
+
+def test_supports_one_per_supporter(repository):
+    repository.init_state(state("ideas"))
+    assert repository.add_support(M, P, "idea-a", "s1", T0, {"ideas"}) is True
+    assert repository.add_support(M, P, "idea-a", "s1", T0, {"ideas"}) is False
+    assert repository.add_support(M, P, "idea-a", "s2", T0, {"ideas"}) is True
+    assert repository.add_support(M, P, "idea-b", "s1", T0, {"ideas"}) is True
+    assert repository.support_counts(M, P) == {"idea-a": 2, "idea-b": 1}
+    assert repository.support_counts(M, P, "idea-b") == {"idea-b": 1}
+    assert repository.support_counts(M, P, "idea-c") == {}
 
 
 def test_proposal_roundtrip_idempotent_and_contact_apart(repository):
@@ -134,38 +171,55 @@ def test_comments_replies_and_reports(repository):
 
 
 def test_ballot_once_change_and_receipt(repository):
-    repository.init_state(state("voting"))
-    stored, created = repository.cast_ballot(ballot(), {"voting"})
-    assert created and stored == ballot()
-    again, created = repository.cast_ballot(ballot(choices={"municipality": {"park-all": 1}}, idem_key="i2"),
-                                            {"voting"})
+    first = BallotVersion(T0, {"municipality": {"market-all": 1}})
+    stored, created = repository.cast_ballot(ballot())
+    assert created and stored == ballot(versions=(first,))
+    assert repository.get_ballot(M, P, "b1") == stored
+    again, created = repository.cast_ballot(ballot(choices={"municipality": {"park-all": 1}}, idem_key="i2"))
     assert not created and again.choices == {"municipality": {"market-all": 1}} and again.idem_key == "i1"
+    later = T0 + timedelta(hours=1)
     changed = repository.change_ballot(
-        ballot(choices={"village-1": {"road-village-1": 1}}, changed_at=T0 + timedelta(hours=1), idem_key="i3"),
-        {"voting"})
+        ballot(choices={"village-1": {"road-village-1": 1}}, changed_at=later, idem_key="i3"))
     assert changed.version == 2 and changed.choices == {"village-1": {"road-village-1": 1}}
     assert changed.receipt == "AAAA-BBBB-CCCC" and changed.cast_at == T0
+    assert changed.versions == (first, BallotVersion(later, {"village-1": {"road-village-1": 1}}))
     with pytest.raises(NotStored):
-        repository.change_ballot(ballot("other"), {"voting"})
+        repository.change_ballot(ballot("other"))
     assert repository.find_receipt(M, P, "AAAA-BBBB-CCCC").ballot_id == "b1"
     assert repository.find_receipt(M, P, "ZZZZ-ZZZZ-ZZZZ") is None
-    assert repository.get_ballot(M, P, "b1").version == 2
-    repository.cast_ballot(ballot("b0", "DDDD-EEEE-FFFF"), {"voting"})
+    assert repository.get_ballot(M, P, "b1") == changed
+    repository.cast_ballot(ballot("b0", "DDDD-EEEE-FFFF"))
     assert [b.ballot_id for b in repository.list_ballots(M, P)] == ["b0", "b1"]
-    repository.change_phase(M, P, "voting", "results", T0, "k")
-    with pytest.raises(PhaseMismatch):
-        repository.change_ballot(ballot(), {"voting"})
+
+
+def test_counted_version_is_the_last_before_the_close(repository):
+    repository.cast_ballot(ballot())
+    for hour in (1, 2, 3):
+        repository.change_ballot(ballot(choices={"municipality": {f"p{hour}": 1}},
+                                        changed_at=T0 + timedelta(hours=hour)))
+    stored = repository.get_ballot(M, P, "b1")
+    assert stored.counted(None).choices == {"municipality": {"p3": 1}}
+    assert stored.counted(T0 + timedelta(hours=2, minutes=30)).choices == {"municipality": {"p2": 1}}
+    assert stored.counted(T0).choices == {"municipality": {"market-all": 1}}
+    assert stored.counted(T0 - timedelta(seconds=1)) is None
+
+
+def test_ballot_changes_are_capped(repository):
+    repository.cast_ballot(ballot())
+    for i in range(1, MAX_BALLOT_VERSIONS):
+        repository.change_ballot(ballot(choices={"municipality": {f"p{i}": 1}}, changed_at=T0 + timedelta(minutes=i)))
+    with pytest.raises(TooManyVersions):
+        repository.change_ballot(ballot(changed_at=T0 + timedelta(days=1)))
+    assert repository.get_ballot(M, P, "b1").version == MAX_BALLOT_VERSIONS
 
 
 def test_concurrent_first_ballots_store_exactly_one(repository):
-    repository.init_state(state("voting"))
     results: list[bool] = []
     errors: list[BaseException] = []
 
     def cast(i: int) -> None:
         try:
-            results.append(repository.cast_ballot(ballot(receipt=f"R{i:03d}-0000-0000", idem_key=f"i{i}"),
-                                                  {"voting"})[1])
+            results.append(repository.cast_ballot(ballot(receipt=f"R{i:03d}-0000-0000", idem_key=f"i{i}"))[1])
         except BaseException as err:  # recorded and asserted below
             errors.append(err)
 

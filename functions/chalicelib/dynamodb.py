@@ -7,27 +7,30 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
     proposal        PROC#<m>#<p>          PROPOSAL#<slug>
     comment         PROC#<m>#<p>          COMMENT#<proposal>#<comment id>
     comment report  PROC#<m>#<p>          REPORT#<proposal>#<comment id>#<reporter hash>
+    support         PROC#<m>#<p>          SUPPORT#<proposal>#<supporter hash>
     proposer contact PRIVATE#<m>#<p>      CONTACT#<slug>                       (staff only)
     ballot          BALLOTS#<m>#<p>       BALLOT#<ballot id>                   RECEIPT#<m>#<p>#<code> / BALLOT
 
 * One query (`PK = PROC#…`, `begins_with(SK, 'PROPOSAL#')`) lists a process's proposals; the same with
-  `COMMENT#<proposal>#` lists one proposal's comments.
+  `COMMENT#<proposal>#` lists one proposal's comments, `SUPPORT#<proposal>#` counts its supporters.
 * Ballots have their own partition so the busy voting traffic does not share one with the rest, and
   the export at close is one query. The ballot id is `HMAC(secret, voter key)`: the item holds
   neither the national ID nor the voter key, only the choices, a receipt code and timestamps.
 * GSI1 (keys only projected → ALL here for simplicity) finds a ballot by its receipt code.
 * Contacts of proposers sit in a `PRIVATE#` partition: an IAM condition on
   `dynamodb:LeadingKeys` keeps every role but the staff one away from it (see infra/README.md).
-* Every resident write is one `TransactWriteItems` request: a `ConditionCheck` that the STATE item's
-  phase allows the action, plus the conditional `Put`/`Update`. A ballot therefore costs exactly one
-  write request; two concurrent first ballots of one voter store exactly one
-  (`attribute_not_exists(PK)`).
+* A ballot is ONE conditional `PutItem` (`attribute_not_exists(PK)`: one ballot per voter, two
+  concurrent first ballots store one); a change is ONE conditional `UpdateItem` (`attribute_exists`)
+  that appends a timestamped version. Neither checks the phase in DynamoDB: the service does, and
+  the count ignores versions written after the STATE item's `vote_closed_at` (see service.py).
+* Proposals, comments and supports are one `TransactWriteItems` each: a `ConditionCheck` that the
+  STATE item's phase allows the action, plus the conditional `Put`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,14 +38,23 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
+from chalicelib.records import (
+    BallotRecord,
+    BallotVersion,
+    CommentRecord,
+    Feasibility,
+    ProcessState,
+    ProposalRecord,
+)
 from chalicelib.repository import (
+    MAX_BALLOT_VERSIONS,
     AlreadyExists,
     NotStored,
     PhaseMismatch,
     Repository,
     StateMissing,
     StatusMismatch,
+    TooManyVersions,
 )
 
 _ser = TypeSerializer()
@@ -164,7 +176,7 @@ class DynamoRepository(Repository):
         item = response.get("Item")
         return _read(item) if item else None
 
-    def _query(self, pk: str, prefix: str) -> list[dict[str, Any]]:
+    def _query(self, pk: str, prefix: str, keys_only: bool = False) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table,
@@ -172,6 +184,8 @@ class DynamoRepository(Repository):
             "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
             "ConsistentRead": True,
         }
+        if keys_only:
+            kwargs["ProjectionExpression"] = "SK"
         while True:
             response = self.client.query(**kwargs)
             items += [_read(i) for i in response.get("Items", [])]
@@ -197,22 +211,26 @@ class DynamoRepository(Repository):
         return stored
 
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
-                     change_key: str) -> ProcessState:
+                     change_key: str, closes_vote: bool = False) -> ProcessState:
+        update = "SET #phase = :new, changed_at = :at, change_key = :key"
+        if closes_vote:
+            update += ", vote_closed_at = :at"
         try:
-            self.client.update_item(
+            response = self.client.update_item(
                 TableName=self.table,
                 Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": "STATE"}},
-                UpdateExpression="SET #phase = :new, changed_at = :at, change_key = :key",
+                UpdateExpression=update,
                 ConditionExpression="#phase = :expected",
                 ExpressionAttributeNames={"#phase": "phase"},
                 ExpressionAttributeValues={":new": {"S": new}, ":at": {"S": at.isoformat()},
                                            ":key": {"S": change_key}, ":expected": {"S": expected}},
+                ReturnValues="ALL_NEW",
             )
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             self._raise_phase(municipality, process)
-        return ProcessState(municipality, process, new, at, change_key)
+        return _state(municipality, process, _read(response["Attributes"]))
 
     # --- proposals -----------------------------------------------------------------------------
     def add_proposal(self, proposal: ProposalRecord, contact: str | None,
@@ -335,6 +353,25 @@ class DynamoRepository(Repository):
         assert comment is not None
         return comment
 
+    # --- supports -------------------------------------------------------------------------------
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                    phases: Collection[str]) -> bool:
+        pk = proc_pk(municipality, process)
+        items = [self._phase_check(municipality, process, phases), {"Put": {
+            "TableName": self.table,
+            "Item": _item({"PK": pk, "SK": f"SUPPORT#{proposal}#{supporter}", "at": at}),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }}]
+        return not self._transact(municipality, process, items)
+
+    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
+        prefix = f"SUPPORT#{proposal}#" if proposal else "SUPPORT#"
+        counts: dict[str, int] = {}
+        for item in self._query(proc_pk(municipality, process), prefix, keys_only=True):
+            slug = item["SK"].split("#")[1]
+            counts[slug] = counts.get(slug, 0) + 1
+        return counts
+
     # --- ballots -------------------------------------------------------------------------------
     def _ballot_item(self, b: BallotRecord) -> dict[str, Any]:
         return _item({
@@ -342,37 +379,50 @@ class DynamoRepository(Repository):
             "GSI1PK": f"RECEIPT#{b.municipality}#{b.process}#{b.receipt}", "GSI1SK": "BALLOT",
             "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
             "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
+            "versions": [_version(v) for v in b.all_versions()],
         })
 
-    def cast_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> tuple[BallotRecord, bool]:
+    def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
+        """One conditional PutItem; the consumed capacity DynamoDB reports is kept for the benchmark."""
         m, p = ballot.municipality, ballot.process
-        items = [self._phase_check(m, p, phases), {"Put": {
-            "TableName": self.table, "Item": self._ballot_item(ballot),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }}]
-        if self._transact(m, p, items):
+        try:
+            response = self.client.put_item(TableName=self.table, Item=self._ballot_item(ballot),
+                                            ConditionExpression="attribute_not_exists(PK)",
+                                            ReturnConsumedCapacity="TOTAL")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
             existing = self.get_ballot(m, p, ballot.ballot_id)
             assert existing is not None
             return existing, False
-        return ballot, True
+        self.last_consumed_capacity = [response["ConsumedCapacity"]] if "ConsumedCapacity" in response else []
+        return replace(ballot, versions=ballot.all_versions()), True
 
-    def change_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> BallotRecord:
+    def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
         m, p = ballot.municipality, ballot.process
+        at = ballot.changed_at or ballot.cast_at
         key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.ballot_id}"}}
-        items = [self._phase_check(m, p, phases), {"Update": {
-            "TableName": self.table, "Key": key,
-            "UpdateExpression": "SET choices = :c, changed_at = :at, idem_key = :k ADD #version :one",
-            "ExpressionAttributeNames": {"#version": "version"},
-            "ConditionExpression": "attribute_exists(PK)",
-            "ExpressionAttributeValues": {":c": _ser.serialize(_plain(ballot.choices)),
-                                          ":at": {"S": (ballot.changed_at or ballot.cast_at).isoformat()},
-                                          ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}},
-        }}]
-        if self._transact(m, p, items):
-            raise NotStored()
-        updated = self.get_ballot(m, p, ballot.ballot_id)
-        assert updated is not None
-        return updated
+        try:
+            response = self.client.update_item(
+                TableName=self.table, Key=key,
+                UpdateExpression=("SET choices = :c, changed_at = :at, idem_key = :k, "
+                                  "versions = list_append(if_not_exists(versions, :none), :v) ADD #version :one"),
+                ConditionExpression="attribute_exists(PK) AND #version < :max",
+                ExpressionAttributeNames={"#version": "version"},
+                ExpressionAttributeValues={
+                    ":c": _ser.serialize(_plain(ballot.choices)), ":at": {"S": at.isoformat()},
+                    ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}, ":none": {"L": []},
+                    ":v": {"L": [_ser.serialize(_version(BallotVersion(at, ballot.choices)))]},
+                    ":max": {"N": str(MAX_BALLOT_VERSIONS)}},
+                ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL",
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            if self.get_ballot(m, p, ballot.ballot_id) is None:
+                raise NotStored() from None
+            raise TooManyVersions() from None
+        return _ballot(m, p, _read(response["Attributes"]))
 
     def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None:
         item = self._get(ballots_pk(municipality, process), f"BALLOT#{ballot_id}")
@@ -393,7 +443,7 @@ class DynamoRepository(Repository):
 def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState:
     changed = _time(item.get("changed_at"))
     assert changed is not None
-    return ProcessState(m, p, item["phase"], changed, item.get("change_key", ""))
+    return ProcessState(m, p, item["phase"], changed, item.get("change_key", ""), _time(item.get("vote_closed_at")))
 
 
 def _proposal(item: dict[str, Any]) -> ProposalRecord:
@@ -425,4 +475,9 @@ def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
         municipality=m, process=p, ballot_id=item["ballot_id"], choices=item["choices"],
         receipt=item["receipt"], cast_at=cast, changed_at=_time(item.get("changed_at")),
         version=item.get("version", 1), idem_key=item.get("idem_key", ""),
+        versions=tuple(BallotVersion(_time(v["at"]), v["choices"]) for v in item.get("versions", [])),  # type: ignore[arg-type]
     )
+
+
+def _version(v: BallotVersion) -> dict[str, Any]:
+    return {"at": v.at.isoformat(), "choices": _plain(v.choices)}

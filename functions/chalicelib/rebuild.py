@@ -17,9 +17,11 @@ import mimetypes
 import os
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.records import BallotRecord
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
 from prachakhom.participation import voting_closed
 from prachakhom.snapshot import ProcessSnapshot, StoredProposal, save_snapshot, snapshot_dir
@@ -36,21 +38,31 @@ def export_process(service: ParticipationService, place: Place, data_dir: Path) 
     repo = service.repository
     state = service.state(place)
     online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
-    ballots = repo.list_ballots(m, p)
+    closed = voting_closed(place.process.rules, state.phase)
+    ballots = counted_choices(repo.list_ballots(m, p), state.vote_closed_at if closed else None)
     snapshot = ProcessSnapshot(
         municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
         proposals=[StoredProposal(slug=r.slug, proposal=_as_proposal(r), body=r.description) for r in online],
-        comment_counts=service.comment_counts(m, p), ballots_cast=len(ballots),
+        comment_counts=service.comment_counts(m, p), support_counts=repo.support_counts(m, p),
+        ballots_cast=len(ballots),
     )
     path = save_snapshot(data_dir, snapshot)
     folder = snapshot_dir(data_dir, m, p) / "ballots"
     shutil.rmtree(folder, ignore_errors=True)
-    if voting_closed(place.process.rules, state.phase) and ballots:
+    if closed and ballots:
         write_ballot_files(service, place, ballots, folder)
     return path
 
 
-def write_ballot_files(service: ParticipationService, place: Place, ballots: list[Any], folder: Path) -> None:
+def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> list[dict[str, dict[str, int]]]:
+    """What the count takes: per ballot, the last version written at or before the close (see
+    `ParticipationService.cast_ballot`); ballots cast after it are left out."""
+    versions = [b.counted(closed_at) for b in ballots]
+    return [v.choices for v in versions if v is not None]
+
+
+def write_ballot_files(service: ParticipationService, place: Place, ballots: list[dict[str, dict[str, int]]],
+                       folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
     from prachakhom.ballot import pot_budgets, tally_pot
     from prachakhom.tally.election import Ballot, BallotKind, Profile
@@ -65,7 +77,7 @@ def write_ballot_files(service: ParticipationService, place: Place, ballots: lis
         pot = tally_pot(pot_id, budget, projects)
         if not pot.projects:
             continue
-        chosen = [b.choices[pot_id] for b in ballots if b.choices.get(pot_id)]
+        chosen = [b[pot_id] for b in ballots if b.get(pot_id)]
         profile = Profile(kind, tuple(
             Ballot(tuple(c), tuple(c.values()) if points else None) for c in chosen))
         meta = {"description": f"{place.process.process.title} — {pot_id}", "unit": place.municipality.slug,

@@ -16,6 +16,9 @@ class ProcessState:
     changed_at: datetime
     change_key: str = ""
     """Idempotency key of the request that made the last change (a retry returns the same state)."""
+    vote_closed_at: datetime | None = None
+    """When the process left its last voting phase (server time): the count takes, per voter, the
+    last ballot version written at or before it (see `BallotRecord.counted`)."""
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,20 @@ class CommentRecord:
 
 
 @dataclass(frozen=True)
+class BallotVersion:
+    """One version of a ballot: the server time it was written and its choices."""
+
+    at: datetime
+    choices: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
 class BallotRecord:
-    """One voter's ballot. `ballot_id` is a keyed hash, never the voter's ID or its hash."""
+    """One voter's ballot. `ballot_id` is a keyed hash, never the voter's ID or its hash.
+
+    `choices` is the latest version; `versions` keeps every version with its server time (the first
+    is the cast itself), so a change written after the vote closed never replaces what is counted.
+    """
 
     municipality: str
     process: str
@@ -72,3 +87,19 @@ class BallotRecord:
     version: int = 1
     idem_key: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    versions: tuple[BallotVersion, ...] = ()
+
+    def all_versions(self) -> tuple[BallotVersion, ...]:
+        return self.versions or (BallotVersion(self.cast_at, self.choices),)
+
+    def counted(self, closed_at: datetime | None) -> BallotVersion | None:
+        """The version the count takes: the last written at or before `closed_at` (None: not counted).
+
+        Without a recorded close (the vote is still open, or the process never had one stored) the
+        latest version counts.
+        """
+        versions = self.all_versions()
+        if closed_at is None:
+            return versions[-1]
+        before = [v for v in versions if v.at <= closed_at]
+        return sorted(before, key=lambda v: v.at)[-1] if before else None  # stable: equal times → later write

@@ -1,9 +1,14 @@
 """The storage interface, and its in-memory implementation (tests, benchmarks' baseline).
 
-Every resident write is guarded by the process's phase *in the same atomic step*: the write names
-the phases that allow it, and the repository refuses it (`PhaseMismatch`) if the stored phase is
-another one, so no ballot slips in after staff close the vote. If the process has no stored phase
-yet, the write raises `StateMissing`; the service stores the phase content gives and retries.
+Proposals, comments and supports are guarded by the process's phase *in the same atomic step*: the
+write names the phases that allow it, and the repository refuses it (`PhaseMismatch`) if the stored
+phase is another one. If the process has no stored phase yet, the write raises `StateMissing`; the
+service stores the phase content gives and retries.
+
+Ballots are the busy path and cost one conditional write each, without that phase check: the
+service checks the phase (a cached read), every ballot version carries its server time, closing the
+vote records `vote_closed_at` in the state, and the count takes only versions written at or before
+it (`BallotRecord.counted`). The argument is in `service.py` (`ParticipationService.cast_ballot`).
 
 The DynamoDB implementation is in `dynamodb.py`; `tests/test_repository_contract.py` runs the same
 suite against both.
@@ -17,7 +22,14 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
+from chalicelib.records import (
+    BallotRecord,
+    BallotVersion,
+    CommentRecord,
+    Feasibility,
+    ProcessState,
+    ProposalRecord,
+)
 
 
 class StorageError(Exception):
@@ -42,6 +54,14 @@ class AlreadyExists(StorageError):
     """A conditional create met an existing item."""
 
 
+class TooManyVersions(StorageError):
+    """A ballot already has `MAX_BALLOT_VERSIONS` versions."""
+
+
+MAX_BALLOT_VERSIONS = 20
+"""A voter may change their ballot this many times minus one (keeps the item far below 400 KB)."""
+
+
 class StatusMismatch(StorageError):
     def __init__(self, current: str) -> None:
         super().__init__(f"current status is '{current}'")
@@ -59,8 +79,11 @@ class Repository(ABC):
 
     @abstractmethod
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
-                     change_key: str) -> ProcessState:
-        """Move from `expected` to `new` atomically; PhaseMismatch if the stored phase is another."""
+                     change_key: str, closes_vote: bool = False) -> ProcessState:
+        """Move from `expected` to `new` atomically; PhaseMismatch if the stored phase is another.
+
+        `closes_vote`: the move leaves the last voting phase; `at` is stored as `vote_closed_at`.
+        """
 
     # --- proposals -----------------------------------------------------------------------------
     @abstractmethod
@@ -99,14 +122,26 @@ class Repository(ABC):
                        reporter: str, threshold: int) -> CommentRecord:
         """Count one report per reporter (AlreadyExists on a repeat); hide at `threshold`."""
 
-    # --- ballots -------------------------------------------------------------------------------
+    # --- supports (idea consultations) ---------------------------------------------------------
     @abstractmethod
-    def cast_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> tuple[BallotRecord, bool]:
-        """Store it unless this voter's ballot exists: (stored, created?). One write request."""
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                    phases: Collection[str]) -> bool:
+        """One support per supporter per proposal, phase-guarded: True if stored, False if there already."""
 
     @abstractmethod
-    def change_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> BallotRecord:
-        """Replace the choices of an existing ballot (NotStored if none); bumps its version."""
+    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
+        """Proposal slug → number of supporters (proposals without support are absent)."""
+
+    # --- ballots -------------------------------------------------------------------------------
+    @abstractmethod
+    def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
+        """Store it unless this voter's ballot exists: (stored, created?). One conditional write request,
+        no phase check (the service checks it; the count excludes ballots cast after the close)."""
+
+    @abstractmethod
+    def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
+        """Add a version (`ballot.changed_at`, `ballot.choices`) to an existing ballot and make it the
+        current one; NotStored if none, TooManyVersions at `MAX_BALLOT_VERSIONS`. One write request."""
 
     @abstractmethod
     def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None: ...
@@ -129,6 +164,7 @@ class MemoryRepository(Repository):
         self._comments: dict[tuple[str, str, str, str], CommentRecord] = {}
         self._reports: set[tuple[str, str, str, str, str]] = set()
         self._ballots: dict[tuple[str, str, str], BallotRecord] = {}
+        self._supports: dict[tuple[str, str, str, str], datetime] = {}
 
     def _guard(self, municipality: str, process: str, phases: Collection[str]) -> None:
         state = self._states.get((municipality, process))
@@ -145,14 +181,15 @@ class MemoryRepository(Repository):
             return self._states.setdefault((state.municipality, state.process), state)
 
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
-                     change_key: str) -> ProcessState:
+                     change_key: str, closes_vote: bool = False) -> ProcessState:
         with self._lock:
             state = self._states.get((municipality, process))
             if state is None:
                 raise StateMissing()
             if state.phase != expected:
                 raise PhaseMismatch(state.phase)
-            state = ProcessState(municipality, process, new, at, change_key)
+            state = ProcessState(municipality, process, new, at, change_key,
+                                 at if closes_vote else state.vote_closed_at)
             self._states[(municipality, process)] = state
             return state
 
@@ -225,24 +262,43 @@ class MemoryRepository(Repository):
             self._comments[key] = comment
             return comment
 
-    def cast_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> tuple[BallotRecord, bool]:
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                    phases: Collection[str]) -> bool:
+        key = (municipality, process, proposal, supporter)
+        with self._lock:
+            self._guard(municipality, process, phases)
+            if key in self._supports:
+                return False
+            self._supports[key] = at
+            return True
+
+    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for m, p, slug, _ in list(self._supports):
+            if (m, p) == (municipality, process) and proposal in (None, slug):
+                counts[slug] = counts.get(slug, 0) + 1
+        return counts
+
+    def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
         key = (ballot.municipality, ballot.process, ballot.ballot_id)
         with self._lock:
-            self._guard(ballot.municipality, ballot.process, phases)
             if key in self._ballots:
                 return self._ballots[key], False
-            self._ballots[key] = ballot
-            return ballot, True
+            self._ballots[key] = replace(ballot, versions=ballot.all_versions())
+            return self._ballots[key], True
 
-    def change_ballot(self, ballot: BallotRecord, phases: Collection[str]) -> BallotRecord:
+    def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
         key = (ballot.municipality, ballot.process, ballot.ballot_id)
+        at = ballot.changed_at or ballot.cast_at
         with self._lock:
-            self._guard(ballot.municipality, ballot.process, phases)
             current = self._ballots.get(key)
             if current is None:
                 raise NotStored()
-            updated = replace(current, choices=ballot.choices, changed_at=ballot.changed_at,
-                              version=current.version + 1, idem_key=ballot.idem_key)
+            if current.version >= MAX_BALLOT_VERSIONS:
+                raise TooManyVersions()
+            updated = replace(current, choices=ballot.choices, changed_at=at, version=current.version + 1,
+                              idem_key=ballot.idem_key,
+                              versions=(*current.all_versions(), BallotVersion(at, ballot.choices)))
             self._ballots[key] = updated
             return updated
 

@@ -17,12 +17,14 @@ from typing import Any, Protocol, TypeVar
 from chalicelib.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable, WrongPhase
 from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
 from chalicelib.repository import (
+    MAX_BALLOT_VERSIONS,
     AlreadyExists,
     NotStored,
     PhaseMismatch,
     Repository,
     StateMissing,
     StatusMismatch,
+    TooManyVersions,
 )
 from chalicelib.requests import BallotIn, CommentIn, ModerationIn, PhaseChangeIn, ProposalIn
 from prachakhom.ballot import (
@@ -43,6 +45,9 @@ from prachakhom.phase import days_left, next_phase
 T = TypeVar("T")
 BALLOT_PROJECTS_TTL = 30.0
 """Seconds a warm container keeps a process's ballot projects (staff decide feasibility before voting)."""
+PHASE_TTL = 5.0
+"""Seconds a warm container trusts the phase it read when it *accepts* a ballot (a refusal re-reads).
+A read, not a write: at most one GetItem per process per container every PHASE_TTL seconds."""
 
 
 class Clock(Protocol):
@@ -69,6 +74,8 @@ class ParticipationService:
         self.rebuilder = rebuilder
         self._staff_tokens = staff_tokens
         self._projects: dict[tuple[str, str], tuple[float, dict[str, BallotProject]]] = {}
+        self._phases: dict[tuple[str, str], tuple[float, ProcessState]] = {}
+        self.phase_ttl = PHASE_TTL
 
     # --- places and phases ---------------------------------------------------------------------
     def place(self, municipality: str, process: str) -> Place:
@@ -110,10 +117,28 @@ class ParticipationService:
                 self._init_state(place)
                 return write(phases)
         except PhaseMismatch as err:
-            refusal = check_action(place.process.rules, place.process.process, err.current, action,
-                                   self.clock.now().date())
-            msg = refusal.message if refusal else message("invalid")
-            raise WrongPhase.one("wrong_phase", ("path", "process"), msg=msg) from None
+            raise self._wrong_phase(place, err.current, action) from None
+
+    def _wrong_phase(self, place: Place, current: str, action: str) -> WrongPhase:
+        refusal = check_action(place.process.rules, place.process.process, current, action, self.clock.now().date())
+        msg = refusal.message if refusal else message("invalid")
+        return WrongPhase.one("wrong_phase", ("path", "process"), msg=msg)
+
+    def _open_for(self, place: Place, action: str) -> ProcessState:
+        """The phase for an unguarded write (ballots), from a per-container cache at most `phase_ttl` old.
+
+        Only an *accepting* answer comes from the cache; a refusal is re-read from the table first.
+        """
+        key = (place.municipality.slug, place.process.slug)
+        allowed = phases_allowing(place.process.rules, action)
+        cached = self._phases.get(key)
+        if cached is not None and time.monotonic() - cached[0] < self.phase_ttl and cached[1].phase in allowed:
+            return cached[1]
+        state = self.state(place)
+        self._phases[key] = (time.monotonic(), state)
+        if state.phase not in allowed:
+            raise self._wrong_phase(place, state.phase, action)
+        return state
 
     def process_view(self, municipality: str, process: str) -> dict[str, Any]:
         place = self.place(municipality, process)
@@ -264,42 +289,80 @@ class ParticipationService:
         return keyed_hash(self._secret, "ballot", key), choices
 
     def cast_ballot(self, municipality: str, process: str, body: BallotIn, idem: str) -> tuple[dict, bool]:
+        """Store a voter's ballot with ONE conditional PutItem (one ballot per voter).
+
+        Why nothing cast after the close is counted, although the write does not check the phase:
+
+        1. the phase is read (cached up to `phase_ttl` seconds per container) and must allow voting;
+        2. `cast_at` is the server clock read *after* that check, and is stored in the ballot;
+        3. closing the vote (staff or scheduler) stores `vote_closed_at` = the server clock in the STATE
+           item, with a conditional update (exactly one close);
+        4. the count — the exported ballot files and the receipt check — takes, per voter, the last
+           version with `at <= vote_closed_at` (`BallotRecord.counted`).
+
+        So a ballot accepted on a stale cache after the close has `cast_at > vote_closed_at`: it is
+        stored, not counted, and its receipt check says so in Thai. A ballot with `cast_at <=
+        vote_closed_at` passed the check before the close and is counted; its write lands within the
+        API function's timeout, and the rebuild after a close waits `PRACHAKHOM_CLOSE_GRACE` seconds
+        (default 30 > the 15 s timeout) before exporting. Both clocks are Lambda hosts' clocks (Amazon
+        Time Sync): a ballot within that skew of the close may fall either side, and its receipt
+        tells which. Changes follow the same rule per version (see `change_ballot`).
+        """
         place = self.place(municipality, process)
         ballot_id, choices = self._valid_ballot(place, body)
+        self._open_for(place, "vote")
+        now = self.clock.now()
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt=new_receipt_code(), cast_at=self.clock.now(), idem_key=idem)
-        stored, created = self._in_phase(place, "vote", lambda ph: self.repository.cast_ballot(record, ph))
+                              receipt=new_receipt_code(), cast_at=now, idem_key=idem)
+        stored, created = self.repository.cast_ballot(record)
         if not created and stored.idem_key != idem:
             code = "already_voted_can_change" if place.process.rules.allow_ballot_change else "already_voted"
             raise Conflict.one(code, ("body", "national_id"))
         return _ballot_view(stored, created), created
 
     def change_ballot(self, municipality: str, process: str, body: BallotIn, idem: str) -> dict[str, Any]:
+        """ONE conditional UpdateItem that needs the voter's ballot: appends a version stamped with the
+        server time. A change accepted on a stale cache after the close is stored but not counted:
+        the count keeps the last version written at or before the close."""
         place = self.place(municipality, process)
         if not place.process.rules.allow_ballot_change:
             raise Conflict.one("change_not_allowed", ("path", "process"))
         ballot_id, choices = self._valid_ballot(place, body)
-        now = self.clock.now()
-        record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt="", cast_at=now, changed_at=now, idem_key=idem)
         existing = self.repository.get_ballot(municipality, process, ballot_id)
         if existing is not None and existing.idem_key == idem and existing.choices == choices:
             return _ballot_view(existing, False)
+        self._open_for(place, "vote")
+        now = self.clock.now()
+        record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
+                              receipt="", cast_at=now, changed_at=now, idem_key=idem)
         try:
-            stored = self._in_phase(place, "vote", lambda ph: self.repository.change_ballot(record, ph))
+            stored = self.repository.change_ballot(record)
         except NotStored:
             raise NotFound.one("no_ballot", ("body", "national_id")) from None
+        except TooManyVersions:
+            raise Conflict.one("too_many_changes", ("body", "choices"), maximum=MAX_BALLOT_VERSIONS - 1) from None
         return _ballot_view(stored, False)
 
     def check_receipt(self, municipality: str, process: str, code: str) -> dict[str, Any]:
+        """Whether the ballot is stored and, once the vote closed, whether (and which version) is counted."""
         place = self.place(municipality, process)
         ballot = self.repository.find_receipt(municipality, process, normalize_receipt_code(code))
         if ballot is None:
             raise NotFound.one("unknown_receipt", ("path", "receipt"))
-        closed = voting_closed(place.process.rules, self.state(place).phase)
-        return {"ok": True, "receipt": ballot.receipt, "recorded": True, "counted": closed,
-                "cast_at": ballot.cast_at.isoformat(), "version": ballot.version,
-                "pots": sorted(p for p, c in ballot.choices.items() if c)}
+        state = self.state(place)
+        latest = ballot.all_versions()[-1]
+        shown, status, note = latest, "pending", message("receipt_pending")
+        if voting_closed(place.process.rules, state.phase):
+            counted = ballot.counted(state.vote_closed_at)
+            if counted is None:
+                status, note = "not_counted", message("receipt_after_close")
+            else:
+                shown, status = counted, "counted"
+                note = message("receipt_counted" if counted == latest else "receipt_change_after_close")
+        return {"ok": True, "receipt": ballot.receipt, "recorded": True, "counted": status == "counted",
+                "status": status, "msg": note, "cast_at": ballot.cast_at.isoformat(),
+                "counted_version_at": shown.at.isoformat() if status == "counted" else None,
+                "version": ballot.version, "pots": sorted(p for p, c in shown.choices.items() if c)}
 
     # --- staff ---------------------------------------------------------------------------------
     def authorize(self, municipality: str, authorization: str | None) -> None:
@@ -321,9 +384,12 @@ class ParticipationService:
         following = next_phase(place.process.process, state.phase)
         if following is None:
             raise Conflict.one("last_phase", ("path", "process"), current=state.phase)
+        vote = phases_allowing(place.process.rules, "vote")
+        closes_vote = state.phase in vote and following.key not in vote
+        self._phases.pop((municipality, process), None)
         try:
             new = self.repository.change_phase(municipality, process, state.phase, following.key,
-                                               self.clock.now(), idem)
+                                               self.clock.now(), idem, closes_vote=closes_vote)
         except PhaseMismatch as err:
             raise Conflict.one("phase_conflict", ("body", "expected_phase"), current=err.current,
                                expected=state.phase) from None
