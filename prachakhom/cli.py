@@ -111,6 +111,22 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     p.set_defaults(func=run)
 
 
+def _add_poster(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    def run(args: argparse.Namespace) -> int:
+        from site_generator.poster import main as make_poster  # jinja2 + playwright: only here
+
+        return make_poster(args)
+
+    p = sub.add_parser("poster", help="printable A4 poster (PDF and PNG) with a QR code to a process page")
+    p.add_argument("--municipality", required=True, help="municipality slug")
+    p.add_argument("--process", required=True, help="process slug")
+    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
+    p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
+    p.add_argument("--output", type=Path, default=Path("build/posters"), help="folder for the PDF and PNG")
+    p.add_argument("--today", type=date.fromisoformat, default=None, help="as if today were (YYYY-MM-DD)")
+    p.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="prachakhom", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"prachakhom {__version__}")
@@ -133,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_tally(sub)
     _add_demo(sub)
+    _add_poster(sub)
     return parser
 
 
