@@ -19,6 +19,8 @@ Environment::
     PRACHAKHOM_S3_ENDPOINT        S3 endpoint override (tests with moto)
     PRACHAKHOM_REBUILD_FUNCTION   on AWS: name of the rebuild Lambda (invoked asynchronously)
     PRACHAKHOM_SITE_ORIGIN        CORS allowed origin (default: *)
+    PRACHAKHOM_CLOSE_GRACE        seconds the rebuild waits after a vote closed before exporting
+                                  ballots (default 30: longer than the API function's 15 s timeout)
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Settings:
     site_bucket: str | None
     s3_endpoint: str | None
     rebuild_function: str
+    close_grace: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -73,6 +76,7 @@ class Settings:
             site_bucket=env.get("PRACHAKHOM_SITE_BUCKET") or None,
             s3_endpoint=env.get("PRACHAKHOM_S3_ENDPOINT") or None,
             rebuild_function=env.get("PRACHAKHOM_REBUILD_FUNCTION", "prachakhom-prod-rebuild"),
+            close_grace=float(env.get("PRACHAKHOM_CLOSE_GRACE") or 30.0),
         )
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import context
+
+if TYPE_CHECKING:
+    from chalicelib.service import ParticipationService
 
 log = logging.getLogger("prachakhom.jobs")
 
 
-def rebuild(event: dict[str, Any]) -> dict[str, Any]:
+def rebuild(event: dict[str, Any], sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     """Rebuild one municipality into the site bucket (event: {"municipality": …})."""
     from chalicelib.rebuild import rebuild_to_bucket
 
@@ -18,10 +24,31 @@ def rebuild(event: dict[str, Any]) -> dict[str, Any]:
     municipality = str(event["municipality"])
     if not settings.site_bucket:
         raise RuntimeError("PRACHAKHOM_SITE_BUCKET is not set")
-    count = rebuild_to_bucket(context.service(), settings.content_dir, context.s3_client(settings),
+    svc = context.service()
+    waited = wait_for_late_ballots(svc, municipality, settings.close_grace, sleep)
+    count = rebuild_to_bucket(svc, settings.content_dir, context.s3_client(settings),
                               settings.site_bucket, municipality, settings.site_url)
-    log.info("rebuilt %s: %d files", municipality, count)
-    return {"municipality": municipality, "files": count}
+    log.info("rebuilt %s: %d files (waited %.1f s after a close)", municipality, count, waited)
+    return {"municipality": municipality, "files": count, "waited": waited}
+
+
+def wait_for_late_ballots(svc: ParticipationService, municipality: str, grace: float,
+                          sleep: Callable[[float], None]) -> float:
+    """Sleep until `grace` seconds after the latest vote close of the municipality, if that is ahead.
+
+    A ballot that passed the phase check just before the close (`cast_at <= vote_closed_at`) is
+    counted, but its write may still be in flight when the close returns; it lands within the API
+    function's timeout (15 s), so the export waits `grace` (default 30 s) after the close.
+    """
+    closes = [svc.state(svc.place(municipality, p)).vote_closed_at for p in svc.place_processes(municipality)]
+    latest = max((c for c in closes if c is not None), default=None)
+    if latest is None:
+        return 0.0
+    wait = (latest + timedelta(seconds=grace) - svc.clock.now()).total_seconds()
+    if wait <= 0:
+        return 0.0
+    sleep(wait)
+    return wait
 
 
 def advance_phases() -> list[tuple[str, str, str]]:
