@@ -20,8 +20,9 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 * Contacts of proposers sit in a `PRIVATE#` partition: an IAM condition on
   `dynamodb:LeadingKeys` keeps every role but the staff one away from it (see infra/README.md).
 * A ballot is ONE conditional `PutItem` (`attribute_not_exists(PK)`: one ballot per voter, two
-  concurrent first ballots store one); a change is ONE conditional `UpdateItem` (`attribute_exists`)
-  that appends a timestamped version. Neither checks the phase in DynamoDB: the service does, and
+  concurrent first ballots store one); a change is a read plus ONE conditional `UpdateItem`
+  (`attribute_exists`) that appends a timestamped version (the `versions` list appears with the
+  first change, the cast itself being its first entry). Neither checks the phase in DynamoDB: the service does, and
   the count ignores versions written after the STATE item's `vote_closed_at` (see service.py).
 * Proposals, comments and supports are one `TransactWriteItems` each: a `ConditionCheck` that the
   STATE item's phase allows the action, plus the conditional `Put`.
@@ -30,7 +31,7 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -379,7 +380,7 @@ class DynamoRepository(Repository):
             "GSI1PK": f"RECEIPT#{b.municipality}#{b.process}#{b.receipt}", "GSI1SK": "BALLOT",
             "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
             "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
-            "versions": [_version(v) for v in b.all_versions()],
+            "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
         })
 
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
@@ -396,22 +397,28 @@ class DynamoRepository(Repository):
             assert existing is not None
             return existing, False
         self.last_consumed_capacity = [response["ConsumedCapacity"]] if "ConsumedCapacity" in response else []
-        return replace(ballot, versions=ballot.all_versions()), True
+        return ballot, True
 
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
         m, p = ballot.municipality, ballot.process
         at = ballot.changed_at or ballot.cast_at
         key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.ballot_id}"}}
+        existing = self.get_ballot(m, p, ballot.ballot_id)  # a read; the cast's version, if never changed
+        if existing is None:
+            raise NotStored()
+        # `versions` is written on the first change only: if it is still absent when this update runs,
+        # no change has been committed, so the cast version read above is the first one.
+        first = [_ser.serialize(_version(existing.all_versions()[0]))]
         try:
             response = self.client.update_item(
                 TableName=self.table, Key=key,
                 UpdateExpression=("SET choices = :c, changed_at = :at, idem_key = :k, "
-                                  "versions = list_append(if_not_exists(versions, :none), :v) ADD #version :one"),
+                                  "versions = list_append(if_not_exists(versions, :first), :v) ADD #version :one"),
                 ConditionExpression="attribute_exists(PK) AND #version < :max",
                 ExpressionAttributeNames={"#version": "version"},
                 ExpressionAttributeValues={
                     ":c": _ser.serialize(_plain(ballot.choices)), ":at": {"S": at.isoformat()},
-                    ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}, ":none": {"L": []},
+                    ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}, ":first": {"L": first},
                     ":v": {"L": [_ser.serialize(_version(BallotVersion(at, ballot.choices)))]},
                     ":max": {"N": str(MAX_BALLOT_VERSIONS)}},
                 ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL",

@@ -284,8 +284,8 @@ class MemoryRepository(Repository):
         with self._lock:
             if key in self._ballots:
                 return self._ballots[key], False
-            self._ballots[key] = replace(ballot, versions=ballot.all_versions())
-            return self._ballots[key], True
+            self._ballots[key] = ballot
+            return ballot, True
 
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
         key = (ballot.municipality, ballot.process, ballot.ballot_id)
