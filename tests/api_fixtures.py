@@ -140,6 +140,46 @@ def write_content(root: Path, phase: str = "proposals", overrides: str = "  {}")
     return content
 
 
+IDEAS = "waste-ideas"
+IDEAS_YAML = """\
+title: ร่วมคิดเรื่องขยะ
+template: idea-consultation
+template_version: 1
+summary: ทดสอบ
+fiscal_year: 2570
+current_phase: {phase}
+phases:
+  - {{key: preparation, start: 2026-03-01, end: 2026-03-07}}
+  - {{key: ideas, start: 2026-03-08, end: 2026-04-06}}
+  - {{key: review, start: 2026-04-07, end: 2026-04-27}}
+  - {{key: response, start: 2026-04-28, end: 2026-05-11}}
+"""
+IDEA_MD = """\
+---
+title: {title}
+summary: สรุป
+category: sorting
+author: กลุ่มแม่บ้าน
+submitted_on: 2026-03-09
+source: village_forum
+status: {status}
+---
+รายละเอียด
+"""
+
+
+def write_idea_content(root: Path, phase: str = "ideas") -> Path:
+    """The content folder of `write_content` plus an idea consultation (`waste-ideas`) in the same place."""
+    content = write_content(root)
+    pdir = content / "municipalities" / MUNI / "processes" / IDEAS
+    (pdir / "proposals").mkdir(parents=True)
+    (pdir / "process.yaml").write_text(IDEAS_YAML.format(phase=phase), encoding="utf-8")
+    for slug, status in (("sorting-at-school", "published"), ("compost-bins", "published"),
+                         ("secret-idea", "under_review")):
+        (pdir / "proposals" / f"{slug}.md").write_text(IDEA_MD.format(title=slug, status=status), encoding="utf-8")
+    return content
+
+
 class FixedClock:
     def __init__(self, now: datetime) -> None:
         self.current = now

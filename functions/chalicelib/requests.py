@@ -46,13 +46,28 @@ class CommentIn(Body):
     parent_id: Annotated[str, StringConstraints(pattern=r"^c[0-9a-f]{12}$")] | None = None
 
 
+ReporterToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+
+
 class ReportIn(Body):
     reason: text(500, 0) = ""
+    reporter: ReporterToken | None = None
+    """A random id the page keeps in localStorage: reports count once per distinct reporter (best
+    effort without login: clearing the browser's storage makes a new reporter)."""
 
 
-class BallotIn(Body):
+class IdentityIn(Body):
+    """Eligibility, as for a ballot: national ID + birth date (checked, then only an HMAC is stored)."""
+
     national_id: text(20)
     birth_date: date
+
+
+class SupportIn(IdentityIn):
+    pass
+
+
+class BallotIn(IdentityIn):
     choices: dict[str, list[Slug] | dict[Slug, Points]]
 
 

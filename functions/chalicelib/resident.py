@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import context
 from chalicelib.http import CORS, api, json_response
-from chalicelib.requests import BallotIn, CommentIn, ProposalIn, ReportIn, parse_body
+from chalicelib.requests import BallotIn, CommentIn, ProposalIn, ReportIn, SupportIn, parse_body
 from chalicelib.service import idempotency_key
 
 bp = Blueprint(__name__)
@@ -68,8 +68,16 @@ def add_comment(municipality: str, process: str, proposal: str):  # noqa: ANN201
 @bp.route(BASE + "/proposals/{proposal}/comments/{comment}/reports", methods=["POST"], cors=CORS)
 @api
 def report_comment(municipality: str, process: str, proposal: str, comment: str) -> dict:
-    parse_body(ReportIn, bp.current_request.raw_body)
-    return context.service().report_comment(municipality, process, proposal, comment, _idem())
+    body = parse_body(ReportIn, bp.current_request.raw_body)
+    return context.service().report_comment(municipality, process, proposal, comment, body, _idem())
+
+
+@bp.route(BASE + "/proposals/{proposal}/support", methods=["POST"], cors=CORS)
+@api
+def support_proposal(municipality: str, process: str, proposal: str):  # noqa: ANN201
+    body = parse_body(SupportIn, bp.current_request.raw_body)
+    result, created = context.service().support(municipality, process, proposal, body)
+    return json_response(result, 201 if created else 200)
 
 
 @bp.route(BASE + "/ballot", methods=["POST"], cors=CORS)

@@ -26,7 +26,16 @@ from chalicelib.repository import (
     StatusMismatch,
     TooManyVersions,
 )
-from chalicelib.requests import BallotIn, CommentIn, ModerationIn, PhaseChangeIn, ProposalIn
+from chalicelib.requests import (
+    BallotIn,
+    CommentIn,
+    IdentityIn,
+    ModerationIn,
+    PhaseChangeIn,
+    ProposalIn,
+    ReportIn,
+    SupportIn,
+)
 from prachakhom.ballot import (
     BallotProject,
     ballot_projects,
@@ -206,11 +215,18 @@ class ParticipationService:
         views += [_proposal_view(r) for r in self.repository.list_proposals(municipality, process)
                   if r.status in PUBLIC_PROPOSAL_STATUSES]
         counts = self.comment_counts(municipality, process)
+        supports = self.repository.support_counts(municipality, process)
         for v in views:
             v["comment_count"] = counts.get(v["slug"], 0)
+            v["support_count"] = supports.get(v["slug"], 0)
         return sorted(views, key=lambda v: v["slug"])
 
     def public_proposal(self, municipality: str, process: str, slug: str) -> dict[str, Any]:
+        view = self._public_proposal(municipality, process, slug)
+        view["support_count"] = self.repository.support_counts(municipality, process, slug).get(slug, 0)
+        return view
+
+    def _public_proposal(self, municipality: str, process: str, slug: str) -> dict[str, Any]:
         place = self.place(municipality, process)
         doc = place.process.proposals.get(slug)
         if doc is not None and doc.proposal.status in PUBLIC_PROPOSAL_STATUSES:
@@ -224,7 +240,7 @@ class ParticipationService:
     def add_comment(self, municipality: str, process: str, slug: str, body: CommentIn, idem: str
                     ) -> tuple[dict, bool]:
         place = self.place(municipality, process)
-        self.public_proposal(municipality, process, slug)
+        self._public_proposal(municipality, process, slug)
         if body.parent_id and self.repository.get_comment(municipality, process, slug, body.parent_id) is None:
             raise Unprocessable.one("parent_not_found", ("body", "parent_id"))
         record = CommentRecord(
@@ -235,13 +251,20 @@ class ParticipationService:
         return {"ok": True, "comment": _comment_view(stored), "created": created}, created
 
     def comments(self, municipality: str, process: str, slug: str) -> list[dict[str, Any]]:
-        self.public_proposal(municipality, process, slug)
+        self._public_proposal(municipality, process, slug)
         return [_comment_view(c) for c in self.repository.list_comments(municipality, process, slug)]
 
-    def report_comment(self, municipality: str, process: str, slug: str, comment_id: str, idem: str
-                       ) -> dict[str, Any]:
+    def report_comment(self, municipality: str, process: str, slug: str, comment_id: str, body: ReportIn,
+                       idem: str) -> dict[str, Any]:
+        """Count one report per distinct reporter; hide the comment at the process's threshold.
+
+        The reporter is the page's `reporter` token (a random id kept in localStorage): best effort
+        without login — a resident who clears the browser's storage reports again as someone new.
+        Without a token the idempotency key stands in (each click of an old page counts once).
+        """
         place = self.place(municipality, process)
-        reporter = _digest(municipality, process, "reporter", idem)[:16]
+        who = f"token:{body.reporter}" if body.reporter else f"idem:{idem}"
+        reporter = _digest(municipality, process, "reporter", who)[:16]
         try:
             comment = self.repository.report_comment(municipality, process, slug, comment_id, reporter,
                                                      place.process.rules.comment_report_threshold)
@@ -271,7 +294,8 @@ class ParticipationService:
         self._projects[key] = (time.monotonic(), projects)
         return projects
 
-    def _valid_ballot(self, place: Place, body: BallotIn) -> tuple[str, dict[str, dict[str, int]]]:
+    def _eligible(self, place: Place, body: IdentityIn) -> str:
+        """Check the resident's eligibility under the rules in force; their voter key (an HMAC) for this process."""
         rules = place.process.rules
         today = self.clock.now().date()
         if not is_valid_national_id(body.national_id):
@@ -280,13 +304,29 @@ class ParticipationService:
             raise Unprocessable.one("birth_date_future", ("body", "birth_date"))
         if age_on(body.birth_date, today) < rules.eligibility.minimum_age:
             raise Unprocessable.one("too_young", ("body", "birth_date"), minimum_age=rules.eligibility.minimum_age)
+        return voter_key(self._secret, place.municipality.slug, place.process.slug, body.national_id)
+
+    def _valid_ballot(self, place: Place, body: BallotIn) -> tuple[str, dict[str, dict[str, int]]]:
+        key = self._eligible(place, body)
+        rules = place.process.rules
         choices = _choices(body, isinstance(rules.ballot, PointsBallot))
         budgets = pot_budgets(place.process, place.municipality.municipality)
         problems = check_ballot(rules, choices, self.ballot_projects(place), budgets)
         if problems:
             raise Unprocessable([{"loc": list(p.loc), "code": p.code, "msg": p.msg} for p in problems])
-        key = voter_key(self._secret, place.municipality.slug, place.process.slug, body.national_id)
         return keyed_hash(self._secret, "ballot", key), choices
+
+    # --- supports (idea consultations) ---------------------------------------------------------
+    def support(self, municipality: str, process: str, slug: str, body: SupportIn) -> tuple[dict, bool]:
+        """One support per eligible resident per idea (conditional put keyed by an HMAC of the voter key),
+        phase-guarded like proposals; a repeat is not an error (200, `created: false`)."""
+        place = self.place(municipality, process)
+        self._public_proposal(municipality, process, slug)
+        supporter = keyed_hash(self._secret, "support", self._eligible(place, body))
+        created = self._in_phase(place, "support", lambda ph: self.repository.add_support(
+            municipality, process, slug, supporter, self.clock.now(), ph))
+        count = self.repository.support_counts(municipality, process, slug).get(slug, 0)
+        return {"ok": True, "proposal": slug, "support_count": count, "created": created}, created
 
     def cast_ballot(self, municipality: str, process: str, body: BallotIn, idem: str) -> tuple[dict, bool]:
         """Store a voter's ballot with ONE conditional PutItem (one ballot per voter).
