@@ -5,22 +5,27 @@ from __future__ import annotations
 
 import re
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import segno
 
-from prachakhom.cli import main
 from site_generator.poster import poster_html, qr_svg
-from tests.conftest import CONTENT, TODAY
+from tests.conftest import CONTENT, REPO, TODAY
 
 pytestmark = pytest.mark.browser
 
 
 def test_poster_command_writes_an_a4_pdf_and_png(tmp_path: Path) -> None:
-    code = main(["poster", "--municipality", "non-kha-hom", "--process", "pb-2570", "--content", str(CONTENT),
-                 "--site-url", "https://pb.example.go.th/", "--output", str(tmp_path), "--today", TODAY.isoformat()])
-    assert code == 0
+    # in a child process: the session's browser fixture already runs Playwright's sync API here
+    done = subprocess.run(
+        [sys.executable, "-m", "prachakhom.cli", "poster", "--municipality", "non-kha-hom", "--process", "pb-2570",
+         "--content", str(CONTENT), "--site-url", "https://pb.example.go.th/", "--output", str(tmp_path),
+         "--today", TODAY.isoformat()], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "poster-non-kha-hom-pb-2570.pdf" in done.stdout
     pdf = (tmp_path / "poster-non-kha-hom-pb-2570.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-")
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)

@@ -1,0 +1,193 @@
+/* The ballot page: village choice, approval/budget/points rules per pot, review, eligibility, receipt. */
+(function (pk) {
+  "use strict";
+  var $ = pk.$, $$ = pk.$$, el = pk.el, baht = pk.baht, newKey = pk.newKey, base = pk.base, call = pk.call;
+  var showErrors = pk.showErrors, setError = pk.setError, liveChecks = pk.liveChecks, checkAll = pk.checkAll;
+  var ready = pk.ready, NET = pk.NET;
+
+  /* ---- ballot -------------------------------------------------------------------------------- */
+  function ballot(form) {
+    ready(form);
+    var kind = form.dataset.kind;
+    var pots = $$(form, ".pk-pot");
+    var error = $(form, "[data-pk-error]");
+    var status = $(form, "[data-pk-status]");
+    var key = null;
+    function inputs(pot) { return $$(pot, "input[type=checkbox], input[type=number]"); }
+    function chosen(pot) {
+      return inputs(pot).filter(function (i) { return i.type === "checkbox" ? i.checked : +i.value > 0; });
+    }
+    function spent(pot) {
+      return chosen(pot).reduce(function (s, i) {
+        return s + (kind === "points" ? +i.value : kind === "budget" ? +i.dataset.cost : 1);
+      }, 0);
+    }
+    function visible(pot) { return !pot.hidden; }
+    function update(pot) {
+      var used = spent(pot), left = $(pot, "[data-pk-left]"), budget = +pot.dataset.budget;
+      if (kind === "budget") {
+        $(pot, "[data-pk-fill]").style.width = Math.min(100, used * 100 / budget) + "%";
+        inputs(pot).forEach(function (i) {
+          i.closest("li").classList.toggle("pk-too-much", !i.checked && +i.dataset.cost > budget - used);
+        });
+        left.textContent = "ใช้ไป " + baht(used) + " เหลือ " + baht(budget - used) +
+          (+form.dataset.minShare ? " (ต้องใช้อย่างน้อย " + form.dataset.minShare + "% คือ " +
+            baht(Math.ceil(budget * form.dataset.minShare / 100)) + ")" : "");
+      } else if (kind === "points") {
+        left.textContent = "แบ่งคะแนนไปแล้ว " + used + " เหลือ " + (+form.dataset.total - used) + " คะแนน";
+      } else {
+        left.textContent = "เลือกแล้ว " + used + " โครงการ (เลือกได้ " + form.dataset.min + " ถึง " +
+          form.dataset.max + " โครงการ)";
+      }
+    }
+    /* refuse any change that breaks the rule: over the budget, too many projects, too many points */
+    function guard(input) {
+      var pot = input.closest(".pk-pot"), budget = +pot.dataset.budget, msg = "";
+      if (kind === "points") {
+        var v = Math.max(0, Math.min(+form.dataset.max, parseInt(input.value, 10) || 0));
+        input.value = v;
+        var over = spent(pot) - +form.dataset.total;
+        if (over > 0) { input.value = v - over; msg = "คะแนนครบ " + form.dataset.total + " คะแนนแล้ว"; }
+      } else if (input.checked && kind === "budget" && spent(pot) > budget) {
+        input.checked = false;
+        msg = "เลือกโครงการนี้ไม่ได้ เพราะเกินงบประมาณที่เหลือ " + baht(budget - spent(pot));
+      } else if (input.checked && kind === "approval" && spent(pot) > +form.dataset.max) {
+        input.checked = false;
+        msg = "เลือกได้ไม่เกิน " + form.dataset.max + " โครงการ ถ้าต้องการโครงการนี้ ให้เอาเครื่องหมายออกจากโครงการอื่นก่อน";
+      }
+      error.textContent = msg;
+      update(pot);
+    }
+    form.addEventListener("change", function (e) {
+      var t = e.target;
+      if (t.name === "village") return pickVillage(t.value);
+      if (t.closest(".pk-pot")) guard(t);
+    });
+    form.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-step]");
+      if (!b) return;
+      var input = $(b.parentNode, "input");
+      input.value = (+input.value || 0) + +b.dataset.step;
+      guard(input);
+    });
+    function pickVillage(potId) {
+      pots.forEach(function (pot) {
+        if (!pot.hasAttribute("data-village-pot")) return;
+        pot.hidden = pot.dataset.pot !== potId;
+        if (pot.hidden) inputs(pot).forEach(function (i) { i.checked = false; if (i.type === "number") i.value = 0; });
+        update(pot);
+      });
+    }
+    if ($(form, "[data-pk-villages]")) pickVillage("");
+    pots.forEach(update);
+    function ruleProblem() {
+      var filled = pots.filter(function (p) { return visible(p) && chosen(p).length; });
+      if (!filled.length) return "ยังไม่ได้เลือกโครงการใด กรุณาเลือกอย่างน้อยหนึ่งโครงการ";
+      for (var i = 0; i < filled.length; i++) {
+        var pot = filled[i], name = $(pot, "h3").textContent, used = spent(pot), budget = +pot.dataset.budget;
+        if (kind === "approval" && used < +form.dataset.min) {
+          return name + ": ต้องเลือกอย่างน้อย " + form.dataset.min + " โครงการ";
+        }
+        if (kind === "budget" && used * 100 < budget * +form.dataset.minShare) {
+          return name + ": ต้องใช้งบประมาณอย่างน้อย " + form.dataset.minShare + "% (" +
+            baht(Math.ceil(budget * form.dataset.minShare / 100)) + ") ตอนนี้ใช้ " + baht(used);
+        }
+      }
+      return "";
+    }
+    function choices() {
+      var out = {};
+      pots.forEach(function (pot) {
+        var c = chosen(pot);
+        if (!visible(pot) || !c.length) return;
+        if (kind === "points") {
+          out[pot.dataset.pot] = {};
+          c.forEach(function (i) { out[pot.dataset.pot][i.dataset.slug] = +i.value; });
+        } else out[pot.dataset.pot] = c.map(function (i) { return i.value; });
+      });
+      return out;
+    }
+    function summary() {
+      var box = $(form, "[data-pk-summary]");
+      box.textContent = "";
+      pots.forEach(function (pot) {
+        var c = chosen(pot);
+        if (!visible(pot) || !c.length) return;
+        box.appendChild(el("h3", "", $(pot, "h3").textContent));
+        var ul = box.appendChild(el("ul"));
+        c.forEach(function (i) {
+          var li = $(i.closest("li"), ".pk-option__title").textContent;
+          ul.appendChild(el("li", "", kind === "points" ? li + ": " + i.value + " คะแนน" :
+            li + " (" + baht(i.dataset.cost) + ")"));
+        });
+        if (kind === "budget") box.appendChild(el("p", "", "รวม " + baht(spent(pot)) + " จากงบประมาณ " + baht(pot.dataset.budget)));
+      });
+    }
+    function step(name) {
+      $$(form, "[data-pk-step]").forEach(function (s) { s.hidden = s.dataset.pkStep !== name; });
+      var h = $(form, "[data-pk-step='" + name + "'] h2");
+      h.focus();
+      window.scrollTo(0, h.getBoundingClientRect().top + window.pageYOffset - 80);
+    }
+    $(form, "[data-pk-next]").addEventListener("click", function () {
+      var problem = ruleProblem();
+      error.textContent = problem;
+      if (problem) return;
+      key = null;
+      summary();
+      step("review");
+    });
+    $(form, "[data-pk-back]").addEventListener("click", function () { status.textContent = ""; step("choose"); });
+    function identity() {
+      var nid = form.elements.national_id.value.replace(/\D/g, "");
+      var okId = nid.length === 13 && (11 - nid.split("").slice(0, 12).reduce(function (s, c, i) {
+        return s + c * (13 - i);
+      }, 0) % 11) % 10 === +nid[12];
+      setError(form, $(form, "[data-pk-err=national_id]"), okId ? "" :
+        "เลขประจำตัวประชาชนไม่ถูกต้อง กรุณาตรวจสอบให้ครบ 13 หลักตามบัตรประชาชน");
+      var born = birthDate(form.elements.birth_date.value);
+      setError(form, $(form, "[data-pk-err=birth_date]"), born ? "" :
+        "กรอกวันเกิดเป็น วัน/เดือน/ปี พ.ศ. เช่น 15/4/2504");
+      if (!okId) form.elements.national_id.focus(); else if (!born) form.elements.birth_date.focus();
+      return okId && born ? { national_id: nid, birth_date: born } : null;
+    }
+    function send(method) {
+      var who = identity();
+      if (!who) return;
+      var body = { national_id: who.national_id, birth_date: who.birth_date, choices: choices() };
+      key = key || newKey();
+      status.textContent = "กำลังส่งบัตรลงคะแนน…";
+      $(form, "[data-pk-change]").hidden = true;
+      call(method, base(form) + "/ballot", body, key).then(function (r) {
+        if (r.status === 200 || r.status === 201) {
+          status.textContent = "";
+          $(form, "[data-pk-receipt]").textContent = r.body.receipt;
+          $(form, "[data-pk-receipt-link]").href = "../receipt/?code=" + encodeURIComponent(r.body.receipt);
+          return step("done");
+        }
+        var errs = r.body.errors || [];
+        showErrors(form, errs, status);
+        if (errs.some(function (e) { return e.code === "already_voted_can_change"; })) {
+          key = null;
+          $(form, "[data-pk-change]").hidden = false;
+        }
+      });
+    }
+    form.elements.national_id.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); form.elements.birth_date.focus(); }
+    });
+    form.addEventListener("submit", function (e) { e.preventDefault(); send("POST"); });
+    $(form, "[data-pk-change]").addEventListener("click", function () { key = null; send("PUT"); });
+  }
+  /* "15/4/2504", "15-04-2504", "15042504" (Buddhist era, or Christian era) → "2004-04-15" */
+  function birthDate(text) {
+    var t = text.trim(), m = t.match(/^(\d{1,2})\D+(\d{1,2})\D+(\d{4})$/) || t.match(/^(\d{2})(\d{2})(\d{4})$/);
+    if (!m) return "";
+    var y = +m[3] > 2400 ? +m[3] - 543 : +m[3];
+    var dt = new Date(Date.UTC(y, +m[2] - 1, +m[1]));
+    if (dt.getUTCDate() !== +m[1] || dt.getUTCMonth() !== +m[2] - 1 || y < 1900) return "";
+    return dt.toISOString().slice(0, 10);
+  }
+
+  pk.on("[data-pk-ballot]", ballot);
+})(window.pk);
