@@ -293,15 +293,19 @@ def main(args: Any) -> int:
                            args.moto_port))
 
 
-VENDORED = ("prachakhom",)
+VENDORED = ("prachakhom", "site_generator")
+PLUGIN_DIST = "prachakhom_site_generator-0.dist-info"
+"""MkDocs finds plugins through entry points: the bundle carries a minimal dist-info registering ours."""
 
 
 def vendor(functions_dir: Path = FUNCTIONS, content_dir: Path = ROOT / "content") -> Path:
-    """Copy the domain core and the content into `<functions>/vendor/` for `chalice package`.
+    """Copy the core, the site generator, the templates and the content into `<functions>/vendor/`.
 
     Chalice packages only app.py, chalicelib/, vendor/ and requirements.txt; vendor/'s contents land at
-    the root of the bundle, so the core imports as `prachakhom` and the content sits in `content/`
-    (found by `chalicelib.context.default_content_dir`). vendor/ is git-ignored: run this before packaging.
+    the root of the bundle, so the core imports as `prachakhom`, the content sits in `content/` (found
+    by `chalicelib.context.default_content_dir`) and `templates/` next to `site_generator/` (where
+    `site_generator.pages.TEMPLATES_DIR` looks). The API never imports the generator: only the rebuild
+    function does. vendor/ is git-ignored: run this before packaging.
     """
     import shutil
 
@@ -311,7 +315,13 @@ def vendor(functions_dir: Path = FUNCTIONS, content_dir: Path = ROOT / "content"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for package in VENDORED:
         shutil.copytree(ROOT / package, target / package, ignore=ignore)
+    shutil.copytree(ROOT / "templates", target / "templates", ignore=ignore)
     shutil.copytree(content_dir, target / "content", ignore=ignore)
+    dist = target / PLUGIN_DIST
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: prachakhom-site-generator\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text(
+        "[mkdocs.plugins]\nprachakhom = site_generator.plugin:PrachakhomPlugin\n")
     return target
 
 

@@ -1,7 +1,8 @@
 """`chalice package` makes a bundle that carries the core, the content and the pinned dependencies.
 
 The bundle is unpacked into a fresh folder and imported by a Python that sees only that folder and
-what the Lambda runtime provides (boto3 and its dependencies), then one route is called.
+what the Lambda runtime provides (boto3 and its dependencies); then one route is called, and the
+rebuild function's work (export + build one municipality's site) runs from the bundle alone.
 """
 
 from __future__ import annotations
@@ -38,6 +39,27 @@ print(json.dumps({"status": response["statusCode"], "body": json.loads(response[
 """
 
 
+REBUILD = """
+import json, os, sys, tempfile
+from pathlib import Path
+from chalicelib import context
+from chalicelib.rebuild import build_municipality, export_municipality
+muni = sorted(p.name for p in Path("content/municipalities").iterdir())[0]
+work = Path(tempfile.mkdtemp(dir=os.environ["TMPDIR"]))
+svc = context.service()
+export_municipality(svc, muni, work / "data")
+built = build_municipality(Path("content"), work / "site", work / "data", muni, "https://example.invalid/")
+import mkdocs, material, site_generator, pythainlp
+print(json.dumps({"muni": muni, "built": str(built), "pages": len(list(built.rglob("index.html"))),
+                  "home": (built / "index.html").read_text(encoding="utf-8")[:20000],
+                  "from": [m.__file__ for m in (mkdocs, material, site_generator, pythainlp)]}))
+"""
+
+
+def bundle_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def test_package_imports_and_serves(tmp_path):
     project = tmp_path / "functions"
     shutil.copytree(FUNCTIONS, project, ignore=shutil.ignore_patterns("vendor", "deployments", "__pycache__"))
@@ -55,8 +77,13 @@ def test_package_imports_and_serves(tmp_path):
         names = set(zf.namelist())
         zf.extractall(bundle)
     assert {"app.py", "chalicelib/service.py", "prachakhom/ballot.py", "pydantic/__init__.py",
-            "yaml/__init__.py"} <= names
-    assert not any(n.startswith(("tests/", "site_generator/")) for n in names)
+            "yaml/__init__.py", "site_generator/plugin.py", "templates/pages/proposal.html.j2",
+            "mkdocs/__init__.py", "material/__init__.py", "pythainlp/__init__.py", "fontTools/__init__.py",
+            "fontpkg_sarabun/__init__.py", "prachakhom_site_generator-0.dist-info/entry_points.txt"} <= names
+    assert not any(n.startswith("tests/") for n in names)
+    size = bundle_size(bundle)
+    print(f"bundle: {size / 1e6:.1f} MB unzipped, {(tmp_path / 'out' / 'deployment.zip').stat().st_size / 1e6:.1f} MB zipped")
+    assert size < 250e6  # Lambda's limit for an unzipped function (layers included)
     template = json.loads((tmp_path / "out" / "sam.json").read_text())
     assert {"APIHandler", "Rebuild", "AdvancePhases"} <= set(template["Resources"])
 
@@ -78,3 +105,12 @@ def test_package_imports_and_serves(tmp_path):
     assert out["status"] == 200, out
     assert out["body"]["ok"] is True and out["body"]["phase"]["key"]
     assert out["pydantic"].startswith(str(bundle)) and out["core"].startswith(str(bundle))
+
+    rebuild_env = {**clean_env, "TMPDIR": str(tmp_path), "HOME": str(tmp_path),
+                   "PYTHAINLP_DATA": str(tmp_path / "pythainlp-data"), "PRACHAKHOM_IDENTITY_SECRET": "x"}
+    result = subprocess.run([sys.executable, "-S", "-c", REBUILD], cwd=bundle, env=rebuild_env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    built = json.loads(result.stdout.strip().splitlines()[-1])
+    assert built["pages"] > 5 and "<html" in built["home"]
+    assert all(path.startswith(str(bundle)) for path in built["from"]), built["from"]
