@@ -14,11 +14,11 @@ Why a certified run equals the exact run (floats filter, they never decide):
   E grows by (hi − lo)·max u plus the rounding of one multiplication and one subtraction (both
   bounded by ε times the largest amount involved). E only adds up, it never compounds.
 * For a project j, F_j(x) = Σ_g w_g · min(b_g, x · u_g) is nondecreasing in x and its exact ρ_j is the
-  smallest x with F_j(x) = cost_j. In floats, |F̃_j(x) − F_j(x)| ≤ E · W_maybe(x) + R, where W_maybe is
-  the weight of supporters that might be capped at x (b̃ ≤ x·u + E; for the others both sides equal x·u)
-  and R bounds the rounding of the dot product (k+3)·ε·Σ|terms|. Hence
-  ``F̃(x) + err < cost`` proves ρ_j > x and ``F̃(x) − err > cost`` proves ρ_j ≤ x; affordability
-  (Σ w·b ≥ cost) is proven the same way with err = E·W + R.
+  smallest x with F_j(x) = cost_j. Since min is monotone, Σ w·min(b̃ − E, x·u) ≤ F_j(x) ≤
+  Σ w·min(b̃ + E, x·u) (only supporters that may be capped at x carry any error), and the float
+  rounding of either sum is at most (k+3)·ε·Σ w·(b̃ + E + x·u) (`_Eval.lower`, `_Eval.upper`). Hence
+  a proven upper bound < cost proves ρ_j > x and a proven lower bound > cost proves ρ_j < x;
+  affordability (Σ w·b ≥ cost) is proven the same way with err = Σ w·E + rounding.
 * A round is certified when the float-cheapest project j* has ρ_j* ≤ hi proven and every other project
   has ρ_j > hi proven (evaluated ones by the test above at their own lo_j ≥ hi, the others by a lower
   bound proven in an earlier round — MES prices only grow, since money only shrinks). Projects that
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -55,83 +56,179 @@ def certified_run(prep: _Prepared, active: list[int], share: Fraction, share_err
     err_b = np.full(prep.groups, share_err + EPS * s)   # |b̃_g − b_g| ≤ err_b[g]
     top = s + share_err + EPS * s                       # no money ever exceeds this
     costs = prep.costs
-    lower: dict[int, float] = {}
-    for j in active:
-        lower[j] = costs[j] / prep.total_util[j] * (1 - 4 * EPS)
+    lower = np.full(len(costs), math.inf)               # proven lower bounds on ρ (inf: out)
+    act = np.asarray(active, dtype=np.int64)
+    if len(act):
+        lower[act] = prep.static_lower[act]
     selected: list[int] = []
-    while lower:
-        cand: dict[int, float] = {}
+    while True:
+        cand: dict[int, tuple[float, _Eval]] = {}
         best = math.inf
-        for j in sorted(lower, key=lower.__getitem__):
-            if lower[j] > best * (1 + 1e-7):
+        for j in np.argsort(lower).tolist():
+            low = lower[j]
+            if low == math.inf or low > best * (1 + 1e-7):
                 break
-            idx = prep.idx[j]
-            bj, w, u = b[idx], prep.wf[j], prep.uf[j]
-            cost = float(costs[j])
-            avail = float(bj @ w)
-            err = float(err_b[idx] @ w) + (len(idx) + 3) * EPS * (avail + cost)
-            if avail + err < cost:
-                del lower[j]
+            ev = _Eval(prep, b, err_b, j)
+            cost = ev.cost
+            if ev.avail + ev.err_avail < cost:          # surely unaffordable: out for good
+                lower[j] = math.inf
                 continue
-            if avail - err <= cost:
+            if ev.avail - ev.err_avail <= cost:
                 return None
-            u0 = prep.uniform[j]
-            rho = (_float_rho_uniform(bj, w, u0, cost, prep.wsum[j]) if u0 else
-                   _float_rho(bj, w, u, cost, prep.total_util_f[j]))
+            rho = ev.float_rho(low)
             if rho is None:
                 return None
-            cand[j] = rho
-            best = min(best, rho)
+            cand[j] = (rho, ev)
+            if rho < best:
+                best = rho
         if not cand:
             break
-        chosen = min(cand, key=cand.__getitem__)
-        rho = cand[chosen]
-        bracket = _bracket(prep, b, err_b, chosen, rho)
+        chosen = min(cand, key=lambda k: cand[k][0])
+        rho, ev = cand[chosen]
+        bracket = ev.bracket(rho)
         if bracket is None:
             return None
         lo, hi = bracket
         close = [chosen]
-        for j, r in cand.items():
+        proven_low: dict[int, float] = {}
+        for j, (r, other) in cand.items():
             if j == chosen:
                 continue
-            proven = _prove_above(prep, b, err_b, j, r, hi)
+            proven = other.prove_above(r, hi)
             if proven is None:
                 close.append(j)
             else:
-                lower[j] = proven
-        for j, low in lower.items():
-            if j not in cand and low <= hi:
-                return None
+                proven_low[j] = proven
+        kept = {j: float(lower[j]) for j in close if j != chosen}   # still valid: prices only grow
+        lower[list(cand)] = math.inf
+        if lower.min() <= hi:          # a project not evaluated this round might be as cheap
+            return None
+        for j, low in chain(proven_low.items(), kept.items()):
+            lower[j] = low
         if len(close) > 1:
-            exact = _exact_if_uncapped(prep, b, err_b, close)
+            exact = _exact_if_uncapped(prep, [cand[j][1] for j in close])
             if exact is None:
                 return None
             chosen = min(close, key=lambda k: (exact[k], order_key[k]))
+            ev = cand[chosen][1]
             r_exact = exact[chosen]
             rho = float(r_exact)
             lo, hi = rho * (1 - 2 * EPS), rho * (1 + 2 * EPS)
+            lower[chosen] = math.inf
             for j in close:
                 if j != chosen:
                     if exact[j] == r_exact:
                         lower[j] = rho * (1 - 4 * EPS)   # tied but lost: still a candidate next round
                     else:
                         lower[j] = float(exact[j]) * (1 - 4 * EPS)
-        idx = prep.idx[chosen]
-        u = prep.uf[chosen]
-        bj, ej = b[idx], err_b[idx]
-        b[idx] = np.maximum(bj - rho * u, 0.0)
+        idx, bj, ej = ev.idx, ev.b, ev.e
+        pay = rho * ev.u
+        b[idx] = np.maximum(bj - pay, 0.0)
         # surely capped: exact and float money are both exactly 0 afterwards
-        err_b[idx] = np.where(bj + ej < lo * u * (1 - 2 * EPS), 0.0,
-                              ej + (hi - lo) * u + 2 * EPS * (top + hi * u))
+        err_b[idx] = np.where(bj + ej < lo * ev.u * (1 - 2 * EPS), 0.0,
+                              ej + (hi - lo) * ev.u + 2 * EPS * (top + hi * ev.u))
         selected.append(chosen)
-        del lower[chosen]
     return selected
 
 
-def _float_rho(b: np.ndarray, w: np.ndarray, u: np.ndarray, cost: float, util: float) -> float | None:
-    """Smallest ρ with Σ w·min(b, ρu) = cost (affordable project), by the monotone fixed point
-    ρ ← (cost − Σ_capped w·b) / Σ_uncapped w·u, which only grows and stops when the capped set does."""
-    rho = cost / util
+class _Eval:
+    """One project's supporters' float money and error bounds in one round, gathered once.
+
+    `u` is the utility: a float when every supporter has the same (cost, cardinality), else the
+    per-supporter array. F_j(x) = Σ w·min(b, x·u) is bounded below by Σ w·min(b̃ − e, x·u) and above by
+    Σ w·min(b̃ + e, x·u) (min is monotone), and the float rounding of either sum is at most
+    (k+3)·ε·Σ w·(b̃ + e + x·u) = `_round(x)`."""
+
+    __slots__ = ("j", "idx", "b", "e", "w", "u", "cost", "avail", "err_avail", "weight", "util", "_r0", "_k")
+
+    def __init__(self, prep: _Prepared, b: np.ndarray, err_b: np.ndarray, j: int) -> None:
+        self.j = j
+        self.idx = idx = prep.idx[j]
+        self.b = bj = b[idx]
+        self.e = ej = err_b[idx]
+        self.w = w = prep.wf[j]
+        u0 = prep.uniform[j]
+        self.u = u0 if u0 else prep.uf[j]
+        self.cost = float(prep.costs[j])
+        self.weight = prep.wsum[j]
+        self.util = prep.total_util_f[j]
+        self.avail = avail = float(bj @ w)
+        esum = float(ej @ w)
+        self._k = (len(idx) + 3) * EPS
+        self._r0 = self._k * (avail + esum)
+        self.err_avail = esum * (1 + self._k) + self._k * (avail + self.cost)
+
+    def _round(self, x: float) -> float:
+        return self._r0 + self._k * x * self.util
+
+    def upper(self, x: float) -> float:
+        """A proven upper bound on F_j(x)."""
+        return float(np.minimum(self.b + self.e, x * self.u) @ self.w) + self._round(x)
+
+    def lower(self, x: float) -> float:
+        """A proven lower bound on F_j(x)."""
+        return float(np.minimum(self.b - self.e, x * self.u) @ self.w) - self._round(x)
+
+    def float_rho(self, low: float) -> float | None:
+        """Float estimate of the smallest ρ with Σ w·min(b, ρu) = cost (affordable project), by the
+        monotone fixed point ρ ← (cost − Σ_capped w·b) / Σ_uncapped w·u, which only grows; it starts
+        at `low`, a proven lower bound on ρ (often the price of the last round: few iterations)."""
+        bj, w, cost = self.b, self.w, self.cost
+        if isinstance(self.u, float):
+            u0 = self.u
+            t = max(cost / self.weight, low * u0)   # what each supporter pays if nobody is capped
+            bw = bj * w
+            for _ in range(64):
+                capped = bj < t
+                wc = float(w @ capped)
+                if wc == 0:
+                    return t / u0
+                unc = self.weight - wc
+                if unc <= 0:
+                    return None
+                new = (cost - float(bw @ capped)) / unc
+                if new <= t:
+                    return t / u0
+                t = new
+            return None
+        return _float_rho(bj, w, self.u, cost, self.util, low)
+
+    def bracket(self, rho: float) -> tuple[float, float] | None:
+        """(lo, hi) around the float ρ with lo < ρ_j ≤ hi proven (F_j(lo) < cost ≤ F_j(hi)), or None.
+        The half-width is the float error over the slope of F_j (the utility of the supporters not
+        capped), so that the money error bound grows as little as the perturbation analysis allows."""
+        pay = rho * self.u
+        capped = self.b < pay
+        uw = self.w * self.u
+        slope = float(uw @ ~capped)
+        if slope <= 0:
+            return None
+        f_err = float((self.e * self.w) @ (self.b <= pay + self.e)) + self._round(rho)
+        delta = 2.0 * f_err / slope + 8 * EPS * rho
+        cost = self.cost
+        for _ in range(4):
+            lo, hi = rho - delta, rho + delta
+            if self.upper(lo) < cost and self.lower(hi) > cost:
+                return lo, hi
+            delta *= 4
+        return None
+
+    def prove_above(self, rho: float, hi: float) -> float | None:
+        """A proven lower bound on ρ_j that is > hi (tried just below the float ρ_j), or None."""
+        if rho <= hi:
+            return None
+        x = max(hi, rho * (1 - 1e-9))
+        if self.upper(x) < self.cost:
+            return x
+        if x > hi and self.upper(hi) < self.cost:
+            return hi
+        return None
+
+
+def _float_rho(b: np.ndarray, w: np.ndarray, u: np.ndarray, cost: float, util: float,
+               low: float) -> float | None:
+    """`_Eval.float_rho` for per-supporter utilities (points)."""
+    rho = max(cost / util, low)
     count = -1
     for _ in range(64):
         capped = b < rho * u
@@ -151,83 +248,14 @@ def _float_rho(b: np.ndarray, w: np.ndarray, u: np.ndarray, cost: float, util: f
     return None
 
 
-def _float_rho_uniform(b: np.ndarray, w: np.ndarray, u: float, cost: float, weight: float) -> float | None:
-    """`_float_rho` when every supporter has the same utility u (cost and cardinality utilities)."""
-    t = cost / weight                      # what each supporter pays if nobody is capped
-    count = -1
-    for _ in range(64):
-        capped = b < t
-        c = int(np.count_nonzero(capped))
-        if c == 0 or c == count:
-            return t / u
-        count = c
-        wc = w[capped]
-        unc = weight - float(wc.sum())
-        if unc <= 0:
-            return None
-        new = (cost - float(b[capped] @ wc)) / unc
-        if new <= t:
-            return t / u
-        t = new
-    return None
-
-
-def _check(prep: _Prepared, b: np.ndarray, err_b: np.ndarray, j: int, x: float) -> tuple[float, float]:
-    """F̃_j(x) and a proven bound on |F̃_j(x) − F_j(x)|."""
-    idx = prep.idx[j]
-    bj, w, u = b[idx], prep.wf[j], prep.uf[j]
-    pay = x * u
-    f = float(np.minimum(bj, pay) @ w)
-    ej = err_b[idx]
-    maybe = float(ej[bj <= pay * (1 + 2 * EPS) + ej] @ w[bj <= pay * (1 + 2 * EPS) + ej])
-    return f, maybe + (len(idx) + 3) * EPS * (float(bj @ w) + x * prep.total_util_f[j] + prep.costs[j])
-
-
-def _bracket(prep: _Prepared, b: np.ndarray, err_b: np.ndarray, j: int, rho: float) -> tuple[float, float] | None:
-    """(lo, hi) around the float ρ with lo < ρ_j ≤ hi proven, or None. The half-width is the float
-    error over the slope of F_j (the utility of the supporters surely not capped), so that the money
-    error bound grows as little as the perturbation analysis allows."""
-    cost = prep.costs[j]
-    idx = prep.idx[j]
-    bj, w, u = b[idx], prep.wf[j], prep.uf[j]
-    f, e = _check(prep, b, err_b, j, rho)
-    slope = float((bj > rho * u * (1 + 2 * EPS) + err_b[idx]) @ (w * u))
-    if slope <= 0:
-        return None
-    delta = 1.05 * (e + abs(f - cost)) / slope + 4 * EPS * rho
-    for _ in range(3):
-        lo, hi = rho - delta, rho + delta
-        f_lo, e_lo = _check(prep, b, err_b, j, lo)
-        f_hi, e_hi = _check(prep, b, err_b, j, hi)
-        if f_lo + e_lo < cost and f_hi - e_hi > cost:
-            return lo, hi
-        delta *= 2
-    return None
-
-
-def _prove_above(prep: _Prepared, b: np.ndarray, err_b: np.ndarray, j: int, rho: float, hi: float) -> float | None:
-    """A proven lower bound on ρ_j that is > hi (tried just below the float ρ_j), or None."""
-    if rho <= hi:
-        return None
-    x = max(hi, rho * (1 - 1e-9))
-    f, e = _check(prep, b, err_b, j, x)
-    if f + e < prep.costs[j]:
-        return x
-    if x > hi:
-        f, e = _check(prep, b, err_b, j, hi)
-        if f + e < prep.costs[j]:
-            return hi
-    return None
-
-
-def _exact_if_uncapped(prep: _Prepared, b: np.ndarray, err_b: np.ndarray, close: list[int]) -> dict[int, Fraction] | None:
+def _exact_if_uncapped(prep: _Prepared, close: list[_Eval]) -> dict[int, Fraction] | None:
     """Exact ρ of each close project when every supporter is proven able to pay its full share
     (then ρ = cost / Σ w·u exactly), else None."""
     exact: dict[int, Fraction] = {}
-    for j in close:
+    for ev in close:
+        j = ev.j
         r = Fraction(prep.costs[j], prep.total_util[j])
-        idx = prep.idx[j]
-        if not bool(np.all(b[idx] - err_b[idx] > float(r) * (1 + 4 * EPS) * prep.uf[j])):
+        if not bool(np.all(ev.b - ev.e > float(r) * (1 + 4 * EPS) * ev.u)):
             return None
         exact[j] = r
     return exact

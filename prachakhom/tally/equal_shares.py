@@ -26,9 +26,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from fractions import Fraction
 from itertools import chain
 from operator import attrgetter
-from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -67,6 +67,7 @@ class _Prepared:
     total_util_f: list[float] = field(default_factory=list)
     umax: list[float] = field(default_factory=list)
     uniform: list[float] = field(default_factory=list)  # the utility if all supporters share it, else 0
+    static_lower: np.ndarray = field(default_factory=lambda: np.zeros(0))  # ≤ cost / Σ w·u ≤ every ρ
 
 
 @dataclass(slots=True)
@@ -189,6 +190,9 @@ def _prepare(pot: Pot, profile: Profile, utility: Utility) -> _Prepared:
         prep.total_util_f.append(float(prep.total_util[j]))
         prep.umax.append(float(u.max()) if len(u) else 0.0)
         prep.uniform.append(float(u[0]) if utility != "points" and len(u) else 0.0)
+    with np.errstate(divide="ignore"):
+        prep.static_lower = (np.array(prep.costs, dtype=np.float64) / np.array(prep.total_util_f)
+                             * (1 - 4 * 2.0 ** -52))
     return prep
 
 
@@ -364,22 +368,47 @@ def _pay(prep: _Prepared, money: _Money, j: int, rho: Fraction) -> None:
 
 def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: Fraction, run: _Run,
           order_key: list[tuple[object, ...]], completion: str) -> tuple[_Run, Fraction, int]:
-    """Raise every voter's share one unit of money at a time (pabutools' voter_budget_increment)."""
+    """Raise every voter's share one unit of money at a time (pabutools' voter_budget_increment).
+
+    The same loop as `_add1_sequential`, but each step first tries a certified float run
+    (`_mes_fast.certified_run`: a non-None result is the exact selection) and runs the exact code only
+    when floats cannot decide; the run finally reported is recomputed exactly (`_exact`)."""
     unit = pot.money_scale
     start = base if completion == "add1" else Fraction(math.floor(base / unit) * unit)
     steps, share = 0, base
     spent_free = sum(prep.costs[j] for j in free)
     while True:
-        spent = spent_free + sum(prep.costs[j] for j in run.selected)
-        left = pot.budget - spent
-        chosen = set(run.selected)
-        if all(j in chosen or prep.costs[j] > left for j in active):
+        if _exhaustive(pot, prep, active, spent_free, run.selected):
             return _exact(run, prep, active, share, order_key), share, steps
         nxt_share = start + (steps + 1) * unit
         selected = certified_run(prep, active, nxt_share, 0.0, order_key)
         nxt = _run_mes(prep, active, nxt_share, order_key) if selected is None else _Run(selected, exact=False)
         if spent_free + sum(prep.costs[j] for j in nxt.selected) > pot.budget:
             return _exact(run, prep, active, share, order_key), share, steps
+        run, share, steps = nxt, nxt_share, steps + 1
+
+
+def _exhaustive(pot: Pot, prep: _Prepared, active: list[int], spent_free: int, selected: list[int]) -> bool:
+    """No supported project that is not selected fits in what is left of the budget."""
+    left = pot.budget - spent_free - sum(prep.costs[j] for j in selected)
+    chosen = set(selected)
+    return all(j in chosen or prep.costs[j] > left for j in active)
+
+
+def _add1_sequential(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: Fraction, run: _Run,
+                     order_key: list[tuple[object, ...]], completion: str) -> tuple[_Run, Fraction, int]:
+    """The plain add1 loop, every step an exact MES run: the reference `_add1` is tested against."""
+    unit = pot.money_scale
+    start = base if completion == "add1" else Fraction(math.floor(base / unit) * unit)
+    steps, share = 0, base
+    spent_free = sum(prep.costs[j] for j in free)
+    while True:
+        if _exhaustive(pot, prep, active, spent_free, run.selected):
+            return run, share, steps
+        nxt_share = start + (steps + 1) * unit
+        nxt = _run_mes(prep, active, nxt_share, order_key)
+        if spent_free + sum(prep.costs[j] for j in nxt.selected) > pot.budget:
+            return run, share, steps
         run, share, steps = nxt, nxt_share, steps + 1
 
 
