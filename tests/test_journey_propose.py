@@ -19,6 +19,8 @@ from tests.browser_helpers import (
     phone_page,
     running_stack,
     screenshot,
+    small_targets,
+    small_text,
     tap,
     type_thai,
 )
@@ -99,7 +101,7 @@ def test_comment_reply_and_report(browser, stack: Stack) -> None:  # type: ignor
         page.locator(".pk-replies .pk-reported").wait_for(timeout=15000)
         assert "ขอบคุณที่แจ้ง" in page.locator(".pk-replies .pk-reported").inner_text()
         screenshot(page, "proposal-comments")
-        assert axe_violations(page) == []
+        assert axe_violations(page) == [] and small_text(page) == [] and small_targets(page) == []
         assert other_hosts(page) == set()
 
 

@@ -20,6 +20,8 @@ from tests.browser_helpers import (
     phone_page,
     running_stack,
     screenshot,
+    small_targets,
+    small_text,
     tap,
 )
 
@@ -81,7 +83,7 @@ def test_approval_ballot_from_process_page_to_checked_receipt(browser, stack: St
         code = vote(page, stack, "pb-2570", 1, pick)
         assert page.taps == 7  # big button, village, 2 projects, next, ID field, send
         screenshot(page, "vote-approval-done")
-        assert axe_violations(page) == []
+        assert axe_violations(page) == [] and small_text(page) == [] and small_targets(page) == []
         item = stored_ballot(stack, code)
         stored = json.dumps(item)
         assert "road-north" in stored and "library" in stored
@@ -145,6 +147,7 @@ def test_points_ballot_journey(browser, stack: Stack) -> None:  # type: ignore[n
             page.locator("li:has(#municipality--cctv) [data-step='-1']").click()
             assert "เหลือ 1 คะแนน" in page.locator(".pk-pot[data-pot=municipality] [data-pk-left]").inner_text()
             screenshot(page, "vote-points")
+            assert small_targets(page) == []
 
         code = vote(page, stack, "pb-points", 3, pick)
         stored = json.dumps(stored_ballot(stack, code))
@@ -185,7 +188,7 @@ def test_wrong_national_id_is_explained_next_to_the_field(browser, stack: Stack)
         assert "วัน/เดือน/ปี" in page.locator("#pk-birth-err").inner_text()
         assert page.evaluate("document.activeElement.id") == "pk-nid"
         screenshot(page, "vote-review-errors")
-        assert axe_violations(page) == []
+        assert axe_violations(page) == [] and small_text(page) == [] and small_targets(page) == []
 
 
 def test_ballot_page_reads_without_javascript(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
