@@ -139,7 +139,7 @@ class _Eval:
     Σ w·min(b̃ + e, x·u) (min is monotone), and the float rounding of either sum is at most
     (k+3)·ε·Σ w·(b̃ + e + x·u) = `_round(x)`."""
 
-    __slots__ = ("j", "idx", "b", "e", "w", "u", "cost", "avail", "err_avail", "weight", "util", "_r0", "_k")
+    __slots__ = ("j", "idx", "b", "e", "w", "u", "cost", "avail", "err_avail", "weight", "util", "_r0", "_k", "_capped")
 
     def __init__(self, prep: _Prepared, b: np.ndarray, err_b: np.ndarray, j: int) -> None:
         self.j = j
@@ -156,6 +156,7 @@ class _Eval:
         esum = float(ej @ w)
         self._k = (len(idx) + 3) * EPS
         self._r0 = self._k * (avail + esum)
+        self._capped: tuple[float, float] | None = None   # Σ w, Σ w·e over the capped, at the float ρ
         self.err_avail = esum * (1 + self._k) + self._k * (avail + self.cost)
 
     def _round(self, x: float) -> float:
@@ -177,17 +178,21 @@ class _Eval:
         if isinstance(self.u, float):
             u0 = self.u
             t = max(cost / self.weight, low * u0)   # what each supporter pays if nobody is capped
-            bw = bj * w
+            rows = np.empty((3, len(w)))           # one product: Σ_capped w, Σ_capped w·b, Σ_capped w·e
+            rows[0] = w
+            np.multiply(bj, w, out=rows[1])
+            np.multiply(self.e, w, out=rows[2])
             for _ in range(64):
-                capped = bj < t
-                wc = float(w @ capped)
+                wc, bc, ec = (rows @ (bj < t)).tolist()
                 if wc == 0:
+                    self._capped = (0.0, 0.0)
                     return t / u0
                 unc = self.weight - wc
                 if unc <= 0:
                     return None
-                new = (cost - float(bw @ capped)) / unc
+                new = (cost - bc) / unc
                 if new <= t:
+                    self._capped = (wc, ec)
                     return t / u0
                 t = new
             return None
@@ -197,13 +202,16 @@ class _Eval:
         """(lo, hi) around the float ρ with lo < ρ_j ≤ hi proven (F_j(lo) < cost ≤ F_j(hi)), or None.
         The half-width is the float error over the slope of F_j (the utility of the supporters not
         capped), so that the money error bound grows as little as the perturbation analysis allows."""
-        pay = rho * self.u
-        capped = self.b < pay
-        uw = self.w * self.u
-        slope = float(uw @ ~capped)
+        if self._capped is not None:                # uniform utility: known from the fixed point
+            wc, ec = self._capped
+            slope = (self.weight - wc) * float(self.u)
+            f_err = ec + self._round(rho)
+        else:
+            pay = rho * self.u
+            slope = float((self.w * self.u) @ (self.b >= pay))
+            f_err = float((self.e * self.w) @ (self.b <= pay + self.e)) + self._round(rho)
         if slope <= 0:
             return None
-        f_err = float((self.e * self.w) @ (self.b <= pay + self.e)) + self._round(rho)
         delta = 2.0 * f_err / slope + 8 * EPS * rho
         cost = self.cost
         for _ in range(4):
