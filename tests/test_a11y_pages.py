@@ -54,3 +54,14 @@ def test_page_type_is_accessible_on_a_phone(browser, demo_server: str, axe: None
         assert small_text(page) == []
         assert small_targets(page) == []
         assert other_hosts(page) == set()
+
+
+@pytest.mark.parametrize("path", ["non-kha-hom/pb-2570/", "huai-dok-ueang/pb-2570/"])
+def test_process_page_says_what_until_when_and_what_to_do_in_one_screen(browser, demo_server: str, path: str) -> None:  # type: ignore[no-untyped-def]
+    with phone_page(browser) as page:
+        page.goto(demo_server + path)
+        height = page.viewport_size["height"]
+        for selector in (".pk-hero h1", ".pk-now", ".pk-hero .pk-action"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["y"] + box["height"] <= height, (selector, box)
+        assert "เหลืออีก" in page.locator(".pk-now").inner_text()
