@@ -87,8 +87,9 @@ def gzip_server(directory: Path) -> http.server.ThreadingHTTPServer:
     return server
 
 
-def journey(browser, site: str, voter: int, weak: bool) -> tuple[int, float, str]:  # type: ignore[no-untyped-def]
-    """The scripted journey: returns (taps, seconds, receipt code)."""
+def journey(browser, site: str, voter: int, weak: bool, village: bool = False) -> tuple[int, float, str]:  # type: ignore[no-untyped-def]
+    """The scripted journey: returns (taps, seconds, receipt code). One project in the municipality-wide
+    pot; with `village`, also the voter's village and one project in its pot."""
     context = browser.new_context(**PHONE, locale="th-TH")
     page = context.new_page()
     if weak:
@@ -106,6 +107,9 @@ def journey(browser, site: str, voter: int, weak: bool) -> tuple[int, float, str
     page.goto(f"{site}{MUNI}/{PROCESS}/")  # the LINE link
     tap(".pk-hero .pk-action")
     page.wait_for_url("**/vote/")
+    if village:
+        tap("label.pk-choice:has(input[value=village-3])")
+        tap("label[for^='village-3--']")
     tap("label[for^='municipality--']")  # one project in the municipality-wide pot
     tap("[data-pk-next]")
     tap("#pk-nid")
@@ -176,10 +180,12 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             print("## Journey: LINE link (process page) → receipt on screen")
-            for i, weak in enumerate((False, True, False, True)):
-                taps, seconds, code = journey(browser, config.site_url, 900 + i, weak)
-                label = "weak mobile (1.6 Mbit/s, 150 ms)" if weak else "unthrottled"
-                print(f"  {label:34s} taps {taps}  time {seconds:5.2f} s  receipt {code}")
+            runs = [(False, False), (True, False), (False, True), (True, True)] * 2
+            for i, (weak, village) in enumerate(runs):
+                taps, seconds, code = journey(browser, config.site_url, 900 + i, weak, village)
+                label = ("weak mobile (1.6 Mbit/s, 150 ms)" if weak else "unthrottled") + (
+                    ", village + whole-area pots" if village else ", whole-area pot only")
+                print(f"  {label:62s} taps {taps}  time {seconds:5.2f} s  receipt {code}")
             print("## First visit, gzipped, fonts included")
             for name in ("process", "ballot"):
                 total, sizes = first_visit_weight(browser, config.site_url, PAGE_TYPES[name], config.site_dir)
