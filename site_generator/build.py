@@ -166,9 +166,12 @@ def _config_yaml(
             "palette": {"scheme": "default", "primary": "teal", "accent": "orange"},
             "features": ["navigation.top", "search.highlight"],
             "icon": {"logo": "material/account-group"},
+            "favicon": "assets/favicon.svg",
         },
         "plugins": [
-            {"search": {"separator": r"[\s\u200b\-]+", "pipeline": []}},
+            # lang "en": our build segments Thai words itself (pythainlp, on_post_build), so the
+            # browser need not fetch Material's 155 KB Thai word-splitter (wordcut.js) on every page
+            {"search": {"lang": ["en"], "separator": r"[\s\u200b\-]+", "pipeline": []}},
             {"prachakhom": plugin},
         ],
         "extra_css": ["assets/fonts/fonts.css", "assets/prachakhom.css"],
