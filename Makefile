@@ -34,6 +34,7 @@ demo: $(VENV)/.installed
 ## make test: install everything (Python packages, chromium) and run lint + the whole test suite
 test: $(VENV)/.installed system-deps $(JS_DEPS)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
 
 validate: $(VENV)/.installed

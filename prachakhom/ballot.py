@@ -194,5 +194,5 @@ def new_receipt_code() -> str:
 def normalize_receipt_code(text: str) -> str:
     """Upper-case, hyphens where they belong, O→0 and I/L→1 as Crockford reads them."""
     raw = "".join(ch for ch in text.upper() if ch.isalnum())
-    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    raw = raw.translate(str.maketrans("OIL", "011"))
     return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}" if len(raw) == 12 else raw

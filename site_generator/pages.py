@@ -133,5 +133,5 @@ def municipality_nav(views: list[ProcessView]) -> list[object]:
 
 def national_pages(
     env: Environment, entries: list[tuple[MunicipalityDoc, list[ProcessView]]], today: date
-) -> dict[str, str]:
+) -> dict[str, GeneratedPage]:
     return {"index.md": _render(env, "national.html.j2", "index.md", {"entries": entries, "today": today})}
