@@ -122,6 +122,8 @@ def _add_poster(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--process", required=True, help="process slug")
     p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
     p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
+    p.add_argument("--village", type=int, default=None, metavar="N",
+                   help="poster for หมู่ที่ N: the QR link carries ?village=N (preselected on the ballot page)")
     p.add_argument("--output", type=Path, default=Path("build/posters"), help="folder for the PDF and PNG")
     p.add_argument("--today", type=date.fromisoformat, default=None, help="as if today were (YYYY-MM-DD)")
     p.set_defaults(func=run)

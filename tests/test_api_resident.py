@@ -136,10 +136,12 @@ def test_comments_replies_and_reports(api):
     counts = {p["slug"]: p["comment_count"] for p in api.get(BASE + "/proposals")[1]["proposals"]}
     assert counts["road-village-1"] == 2
     report = f"{target}/{cid}/reports"
-    assert api.post(report, {}, key="r1")[1]["comment"]["hidden"] is False
-    assert api.post(report, {}, key="r1")[1]["comment"]["hidden"] is False  # same reporter retrying
-    assert api.post(report, {"reason": "หยาบคาย"}, key="r2")[1]["comment"]["hidden"] is False
-    hidden = api.post(report, {}, key="r3")[1]["comment"]
+    first, second, third = ("reporter-" + n * 8 for n in "abc")
+    assert api.post(report, {"reporter": first}, key="r1")[1]["comment"]["hidden"] is False
+    assert api.post(report, {"reporter": first}, key="r1")[1]["comment"]["hidden"] is False  # retrying
+    assert api.post(report, {"reporter": first}, key="r1b")[1]["comment"]["hidden"] is False  # same reporter
+    assert api.post(report, {"reason": "หยาบคาย", "reporter": second}, key="r2")[1]["comment"]["hidden"] is False
+    hidden = api.post(report, {"reporter": third}, key="r3")[1]["comment"]
     assert hidden["hidden"] is True and hidden["text"] is None
     listed = api.get(target)[1]["comments"][0]
     assert listed["hidden"] is True and listed["text"] is None
@@ -155,8 +157,10 @@ def test_comments_replies_and_reports(api):
     ("/proposals/road-village-1/comments", {"text": "ก", "author": "ก", "parent_id": "x"}, 400,
      "string_pattern_mismatch"),
     ("/proposals/library-village-9/comments", {"text": "ก", "author": "ก"}, 404, "unknown_proposal"),
-    ("/proposals/road-village-1/comments/c000000000000/reports", {}, 404, "unknown_comment"),
-    ("/proposals/road-village-1/comments/c000000000000/reports", {"why": 1}, 400, "extra_forbidden"),
+    ("/proposals/road-village-1/comments/c000000000000/reports", {"reporter": "r" * 16}, 404, "unknown_comment"),
+    ("/proposals/road-village-1/comments/c000000000000/reports", {"reporter": "r" * 16, "why": 1}, 400,
+     "extra_forbidden"),
+    ("/proposals/road-village-1/comments/c000000000000/reports", {}, 400, "missing"),  # reporter is required
 ])
 def test_bad_comments(api, path, body, status, code):
     got, data = api.post(BASE + path, body)

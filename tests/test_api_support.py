@@ -127,7 +127,7 @@ def test_reports_count_distinct_reporters_not_requests(api):
     assert hidden["hidden"] is True  # threshold 3 distinct reporters
 
 
-@pytest.mark.parametrize("reporter", ["short", "has space in it xxxxxxxx", "ก" * 20, "x" * 65, 12345])
+@pytest.mark.parametrize("reporter", ["short", "has space in it xxxxxxxx", "ก" * 20, "x" * 65, 12345, None])
 def test_bad_reporter_tokens(api, reporter):
     target = IDEAS_BASE + "/proposals/sorting-at-school/comments"
     cid = api.post(target, {"text": "ข้อความ", "author": "ก"}, key="c")[1]["comment"]["id"]

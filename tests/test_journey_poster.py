@@ -47,3 +47,21 @@ def test_poster_text_and_qr_code() -> None:
     qr = segno.make(url, error="m", micro=False)
     assert qr.error in ("M", "Q", "H")  # at least M: a scuffed print still scans
     assert not re.search(r"""(src=|url\()["']?https?:""", html)  # fonts are embedded: nothing is fetched
+
+
+def test_village_poster_links_to_the_process_with_the_village() -> None:
+    url, html = poster_html(CONTENT, "non-kha-hom", "pb-2570", "https://pb.example.go.th/", TODAY, village=3)
+    assert url == "https://pb.example.go.th/non-kha-hom/pb-2570/?village=3"
+    assert qr_svg(url) in html and "pb.example.go.th/non-kha-hom/pb-2570/?village=3" in html
+    assert "หมู่ที่ 3" in html
+
+
+def test_village_poster_refuses_an_unknown_village(capsys: pytest.CaptureFixture[str]) -> None:
+    from argparse import Namespace
+
+    from site_generator.poster import main
+
+    args = Namespace(content=CONTENT, municipality="non-kha-hom", process="pb-2570", site_url="https://x/",
+                     output=Path("unused"), today=TODAY, village=99)
+    assert main(args) == 2
+    assert "no village 99" in capsys.readouterr().err

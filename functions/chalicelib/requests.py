@@ -51,9 +51,9 @@ ReporterToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}
 
 class ReportIn(Body):
     reason: text(500, 0) = ""
-    reporter: ReporterToken | None = None
-    """A random id the page keeps in localStorage: reports count once per distinct reporter (best
-    effort without login: clearing the browser's storage makes a new reporter)."""
+    reporter: ReporterToken
+    """A random id the page keeps in localStorage (assets/pk-comments.js): reports count once per
+    distinct reporter (best effort without login: clearing the browser's storage makes a new one)."""
 
 
 class IdentityIn(Body):

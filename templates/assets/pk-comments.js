@@ -5,6 +5,19 @@
   var showErrors = pk.showErrors, setError = pk.setError, liveChecks = pk.liveChecks, checkAll = pk.checkAll;
   var ready = pk.ready, NET = pk.NET;
 
+  /* The reporter token the API counts reports by (one per distinct token): a random id kept in
+     localStorage, or for this page only when storage is blocked. */
+  var REPORTER = /^[A-Za-z0-9_-]{16,64}$/, reporterToken = null;
+  function reporter() {
+    if (reporterToken) return reporterToken;
+    try { reporterToken = localStorage.getItem("pk-reporter"); } catch (e) { reporterToken = null; }
+    if (!REPORTER.test(reporterToken || "")) {
+      reporterToken = (newKey() + newKey()).replace(/[^A-Za-z0-9_-]/g, "").slice(0, 64);
+      try { localStorage.setItem("pk-reporter", reporterToken); } catch (e) { /* this page only */ }
+    }
+    return reporterToken;
+  }
+
   /* ---- comments ------------------------------------------------------------------------------ */
   function comments(box) {
     ready(box);
@@ -32,7 +45,8 @@
       report.addEventListener("click", function () {
         var note = li.querySelector(".pk-reported") || li.appendChild(el("p", "pk-reported"));
         note.setAttribute("role", "status");
-        call("POST", url + "/" + c.id + "/reports", {}, "report-" + c.id + "-" + key).then(function (r) {
+        var who = reporter();
+        call("POST", url + "/" + c.id + "/reports", { reporter: who }, "report-" + c.id + "-" + who).then(function (r) {
           note.textContent = r.status === 200 ? "ขอบคุณที่แจ้ง เจ้าหน้าที่จะตรวจสอบความคิดเห็นนี้" :
             ((r.body.errors || [])[0] || {}).msg || NET;
           if (r.status === 200) report.disabled = true;
