@@ -6,6 +6,10 @@ content files (staff-entered forum proposals) and rebuilds that municipality's p
     <data>/<municipality>/<process>/snapshot.json   this model, as JSON
     <data>/<municipality>/<process>/ballots/<pot>.pb anonymised ballots (Pabulib), once voting closed
 
+When it is written (so how fresh the static copy of comments is): on every phase change (staff or
+the hourly scheduler) and whenever staff moderate a proposal; the pages' script replaces the copy
+with the live list from the API.
+
 Resident text in a snapshot is as untrusted as anywhere else: the generator escapes it.
 """
 
@@ -29,6 +33,19 @@ class StoredProposal(Model):
     body: str = ""
 
 
+class StoredComment(Model):
+    """A published comment (or reply, with `parent`) as the static pages show it with JavaScript off.
+
+    Only what the API shows residents anyway: never hidden comments (reported over the threshold),
+    never replies to them, never contact data or reporters."""
+
+    id: str
+    parent: str | None = None
+    author: str
+    text: str
+    created_at: datetime
+
+
 class ProcessSnapshot(Model):
     municipality: Slug
     process: Slug
@@ -39,6 +56,9 @@ class ProcessSnapshot(Model):
     comment_counts: dict[str, int] = Field(default_factory=dict)
     support_counts: dict[str, int] = Field(default_factory=dict)
     ballots_cast: int = Field(default=0, ge=0)
+    comments: dict[str, list[StoredComment]] = Field(default_factory=dict)
+    """Proposal slug → its published comments, oldest first (a copy as of `exported_at`)."""
+    exported_at: datetime | None = None
 
 
 def snapshot_dir(data_dir: Path, municipality: str, process: str) -> Path:

@@ -27,7 +27,7 @@ from prachakhom.models import (
     Village,
 )
 from prachakhom.phase import current_phase, days_left
-from prachakhom.snapshot import ProcessSnapshot, ballot_files, load_snapshot
+from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
 
 PROPOSAL_STATUS_LABELS = {
     "published": "รอคัดกรอง",
@@ -60,6 +60,29 @@ def place_name(village: Village | None) -> str:
 
 
 @dataclass(frozen=True)
+class CommentView:
+    """A published comment with its replies (one level, as the API threads them)."""
+
+    id: str
+    author: str
+    text: str
+    created_on: date
+    replies: list[CommentView] = field(default_factory=list)
+
+
+def comment_threads(stored: list[StoredComment]) -> list[CommentView]:
+    """Top-level comments in order, each with its replies; a reply whose parent is missing is dropped."""
+    views = {c.id: CommentView(c.id, c.author, c.text, c.created_at.date()) for c in stored}
+    top = []
+    for c in stored:
+        if c.parent is None:
+            top.append(views[c.id])
+        elif c.parent in views:
+            views[c.parent].replies.append(views[c.id])
+    return top
+
+
+@dataclass(frozen=True)
 class ProposalView:
     slug: str
     proposal: Proposal
@@ -70,6 +93,7 @@ class ProposalView:
     status_label: str
     comment_count: int
     support_count: int
+    comments: list[CommentView] = field(default_factory=list)
 
     @property
     def place(self) -> str:
@@ -264,6 +288,7 @@ def _proposals(
         ]
     comments = snapshot.comment_counts if snapshot else {}
     supports = snapshot.support_counts if snapshot else {}
+    stored = snapshot.comments if snapshot else {}
     views = [
         ProposalView(
             slug=d.slug,
@@ -275,6 +300,7 @@ def _proposals(
             status_label=PROPOSAL_STATUS_LABELS[d.proposal.status],
             comment_count=comments.get(d.slug, 0),
             support_count=supports.get(d.slug, 0),
+            comments=comment_threads(stored.get(d.slug, [])),
         )
         for d in docs
         if d.proposal.status in PUBLIC_PROPOSAL_STATUSES

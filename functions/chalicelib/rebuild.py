@@ -21,10 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.records import BallotRecord
+from chalicelib.records import BallotRecord, CommentRecord
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
 from prachakhom.participation import voting_closed
-from prachakhom.snapshot import ProcessSnapshot, StoredProposal, save_snapshot, snapshot_dir
+from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
 
 if TYPE_CHECKING:
     from chalicelib.service import ParticipationService, Place
@@ -44,7 +44,8 @@ def export_process(service: ParticipationService, place: Place, data_dir: Path) 
         municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
         proposals=[StoredProposal(slug=r.slug, proposal=_as_proposal(r), body=r.description) for r in online],
         comment_counts=service.comment_counts(m, p), support_counts=repo.support_counts(m, p),
-        ballots_cast=len(ballots),
+        ballots_cast=len(ballots), comments=published_comments(repo.list_comments(m, p)),
+        exported_at=service.clock.now(),
     )
     path = save_snapshot(data_dir, snapshot)
     folder = snapshot_dir(data_dir, m, p) / "ballots"
@@ -52,6 +53,19 @@ def export_process(service: ParticipationService, place: Place, data_dir: Path) 
     if closed and ballots:
         write_ballot_files(service, place, ballots, folder)
     return path
+
+
+def published_comments(records: list[CommentRecord]) -> dict[str, list[StoredComment]]:
+    """Proposal slug → comments the static page may show: never hidden ones (reported over the
+    threshold) nor replies to them; only id, parent, author, text and time (no reporters, no keys)."""
+    hidden = {c.id for c in records if c.hidden}
+    out: dict[str, list[StoredComment]] = {}
+    for c in sorted(records, key=lambda c: (c.created_at, c.id)):
+        if c.hidden or c.parent_id in hidden:
+            continue
+        out.setdefault(c.proposal, []).append(StoredComment(
+            id=c.id, parent=c.parent_id, author=c.author, text=c.text, created_at=c.created_at))
+    return out
 
 
 def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> list[dict[str, dict[str, int]]]:

@@ -260,11 +260,9 @@ class ParticipationService:
 
         The reporter is the page's `reporter` token (a random id kept in localStorage): best effort
         without login — a resident who clears the browser's storage reports again as someone new.
-        Without a token the idempotency key stands in (each click of an old page counts once).
         """
         place = self.place(municipality, process)
-        who = f"token:{body.reporter}" if body.reporter else f"idem:{idem}"
-        reporter = _digest(municipality, process, "reporter", who)[:16]
+        reporter = _digest(municipality, process, "reporter", f"token:{body.reporter}")[:16]
         try:
             comment = self.repository.report_comment(municipality, process, slug, comment_id, reporter,
                                                      place.process.rules.comment_report_threshold)
@@ -480,7 +478,9 @@ class ParticipationService:
             raise Conflict.one("bad_decision", ("body", "decision"), decision=body.decision,
                                status=err.current) from None
         self._projects.pop((municipality, process), None)
-        return {"ok": True, "proposal": _proposal_view(record), "replay": False}
+        # the static pages show published proposals and a copy of the comments: refresh them now
+        return {"ok": True, "proposal": _proposal_view(record), "replay": False,
+                "rebuild": self.rebuilder.request(municipality, process)}
 
     def staff_proposals(self, municipality: str, process: str) -> list[dict[str, Any]]:
         self.place(municipality, process)

@@ -81,6 +81,31 @@
   }
   function ready(form) { var n = $(form, "[data-pk-nojs]"); if (n) n.remove(); }
 
+  /* Eligibility fields (national_id, birth_date in the Buddhist era) checked in the page, as the API
+     checks them; errors next to the fields. Returns {national_id, birth_date} or null. */
+  function identity(form) {
+    var nid = form.elements.national_id.value.replace(/\D/g, "");
+    var okId = nid.length === 13 && (11 - nid.split("").slice(0, 12).reduce(function (s, c, i) {
+      return s + c * (13 - i);
+    }, 0) % 11) % 10 === +nid[12];
+    setError(form, $(form, "[data-pk-err=national_id]"), okId ? "" :
+      "เลขประจำตัวประชาชนไม่ถูกต้อง กรุณาตรวจสอบให้ครบ 13 หลักตามบัตรประชาชน");
+    var born = birthDate(form.elements.birth_date.value);
+    setError(form, $(form, "[data-pk-err=birth_date]"), born ? "" :
+      "กรอกวันเกิดเป็น วัน/เดือน/ปี พ.ศ. เช่น 15/4/2504");
+    if (!okId) form.elements.national_id.focus(); else if (!born) form.elements.birth_date.focus();
+    return okId && born ? { national_id: nid, birth_date: born } : null;
+  }
+  /* "15/4/2504", "15-04-2504", "15042504" (Buddhist era, or Christian era) → "2004-04-15" */
+  function birthDate(text) {
+    var t = text.trim(), m = t.match(/^(\d{1,2})\D+(\d{1,2})\D+(\d{4})$/) || t.match(/^(\d{2})(\d{2})(\d{4})$/);
+    if (!m) return "";
+    var y = +m[3] > 2400 ? +m[3] - 543 : +m[3];
+    var dt = new Date(Date.UTC(y, +m[2] - 1, +m[1]));
+    if (dt.getUTCDate() !== +m[1] || dt.getUTCMonth() !== +m[2] - 1 || y < 1900) return "";
+    return dt.toISOString().slice(0, 10);
+  }
+
   /* run `fn(element)` for every element matching `selector` once the page is parsed */
   function on(selector, fn) {
     function go() { $$(d, selector).forEach(fn); }
@@ -88,5 +113,5 @@
   }
   window.pk = { $: $, $$: $$, el: el, baht: baht, newKey: newKey, base: base, call: call, showErrors: showErrors,
     setError: setError, checkField: checkField, liveChecks: liveChecks, checkAll: checkAll, ready: ready, on: on,
-    NET: NET };
+    identity: identity, NET: NET };
 })();

@@ -6,6 +6,8 @@
   var ready = pk.ready, NET = pk.NET;
 
   /* ---- receipt check ------------------------------------------------------------------------- */
+  var STATUS = { pending: "บัตรของท่านถูกบันทึกแล้ว", counted: "บัตรของท่านถูกนับในผลการลงคะแนนแล้ว",
+    not_counted: "บัตรของท่านไม่ถูกนับ" };
   function receipt(form) {
     ready(form);
     var status = $(form, "[data-pk-status]");
@@ -21,8 +23,10 @@
         if (r.status !== 200) { showErrors(form, r.body.errors, status); status.focus(); return; }
         var when = new Date(r.body.cast_at).toLocaleString("th-TH", { dateStyle: "long", timeStyle: "short" });
         status.appendChild(el("p", "pk-ok", "พบบัตรลงคะแนนรหัส " + r.body.receipt + " บันทึกเมื่อ " + when));
-        status.appendChild(el("p", "", r.body.counted ? "บัตรของท่านถูกนับในผลการลงคะแนนแล้ว" :
-          "บัตรของท่านถูกบันทึกแล้ว จะนับคะแนนเมื่อปิดลงคะแนน"));
+        /* the API says whether the ballot is counted (pending / counted / not_counted) and why, in Thai */
+        var said = el("p", "pk-receipt-status pk-receipt-status--" + r.body.status, r.body.msg || STATUS[r.body.status]);
+        said.setAttribute("data-status", r.body.status);
+        status.appendChild(said);
         status.focus();
       });
     }

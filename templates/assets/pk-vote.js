@@ -3,7 +3,7 @@
   "use strict";
   var $ = pk.$, $$ = pk.$$, el = pk.el, baht = pk.baht, newKey = pk.newKey, base = pk.base, call = pk.call;
   var showErrors = pk.showErrors, setError = pk.setError, liveChecks = pk.liveChecks, checkAll = pk.checkAll;
-  var ready = pk.ready, NET = pk.NET;
+  var ready = pk.ready, identity = pk.identity;
 
   /* ---- ballot -------------------------------------------------------------------------------- */
   function ballot(form) {
@@ -58,9 +58,13 @@
       error.textContent = msg;
       update(pot);
     }
+    var villageKey = "pk-village:" + form.dataset.m;
     form.addEventListener("change", function (e) {
       var t = e.target;
-      if (t.name === "village") return pickVillage(t.value);
+      if (t.name === "village") {
+        try { localStorage.setItem(villageKey, t.value.replace("village-", "")); } catch (err) { /* not kept */ }
+        return pickVillage(t.value);
+      }
       if (t.closest(".pk-pot")) guard(t);
     });
     form.addEventListener("click", function (e) {
@@ -78,7 +82,19 @@
         update(pot);
       });
     }
-    if ($(form, "[data-pk-villages]")) pickVillage("");
+    /* ?village=N (a link sent per village) or the village remembered from an earlier visit */
+    function knownVillage() {
+      var n = new URLSearchParams(location.search).get("village");
+      try {
+        if (n) localStorage.setItem(villageKey, n); else n = localStorage.getItem(villageKey);
+      } catch (err) { /* storage blocked */ }
+      return /^[0-9]{1,2}$/.test(n || "") ? $(form, "input[name=village][value='village-" + n + "']") : null;
+    }
+    if ($(form, "[data-pk-villages]")) {
+      var known = knownVillage();
+      if (known) known.checked = true;
+      pickVillage(known ? known.value : "");
+    }
     pots.forEach(update);
     function ruleProblem() {
       var filled = pots.filter(function (p) { return visible(p) && chosen(p).length; });
@@ -138,21 +154,8 @@
       step("review");
     });
     $(form, "[data-pk-back]").addEventListener("click", function () { status.textContent = ""; step("choose"); });
-    function identity() {
-      var nid = form.elements.national_id.value.replace(/\D/g, "");
-      var okId = nid.length === 13 && (11 - nid.split("").slice(0, 12).reduce(function (s, c, i) {
-        return s + c * (13 - i);
-      }, 0) % 11) % 10 === +nid[12];
-      setError(form, $(form, "[data-pk-err=national_id]"), okId ? "" :
-        "เลขประจำตัวประชาชนไม่ถูกต้อง กรุณาตรวจสอบให้ครบ 13 หลักตามบัตรประชาชน");
-      var born = birthDate(form.elements.birth_date.value);
-      setError(form, $(form, "[data-pk-err=birth_date]"), born ? "" :
-        "กรอกวันเกิดเป็น วัน/เดือน/ปี พ.ศ. เช่น 15/4/2504");
-      if (!okId) form.elements.national_id.focus(); else if (!born) form.elements.birth_date.focus();
-      return okId && born ? { national_id: nid, birth_date: born } : null;
-    }
     function send(method) {
-      var who = identity();
+      var who = identity(form);
       if (!who) return;
       var body = { national_id: who.national_id, birth_date: who.birth_date, choices: choices() };
       key = key || newKey();
@@ -179,15 +182,5 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); send("POST"); });
     $(form, "[data-pk-change]").addEventListener("click", function () { key = null; send("PUT"); });
   }
-  /* "15/4/2504", "15-04-2504", "15042504" (Buddhist era, or Christian era) → "2004-04-15" */
-  function birthDate(text) {
-    var t = text.trim(), m = t.match(/^(\d{1,2})\D+(\d{1,2})\D+(\d{4})$/) || t.match(/^(\d{2})(\d{2})(\d{4})$/);
-    if (!m) return "";
-    var y = +m[3] > 2400 ? +m[3] - 543 : +m[3];
-    var dt = new Date(Date.UTC(y, +m[2] - 1, +m[1]));
-    if (dt.getUTCDate() !== +m[1] || dt.getUTCMonth() !== +m[2] - 1 || y < 1900) return "";
-    return dt.toISOString().slice(0, 10);
-  }
-
   pk.on("[data-pk-ballot]", ballot);
 })(window.pk);

@@ -1,9 +1,23 @@
-/* Proposal-list filters: category, village, status and a text box that matches any fragment of a
+/* A link sent per village (LINE group of a หมู่บ้าน, the village's poster) carries ?village=N: it is
+   remembered for later visits (per municipality) and carried by the big button to the ballot page,
+   which preselects that village (assets/pk-vote.js; always changeable there).
+   Proposal-list filters: category, village, status and a text box that matches any fragment of a
    title or summary (Thai has no spaces, so we match substrings, not words). Reading works without
    this script: it only hides cards. */
 (function () {
   "use strict";
+  function village() {
+    var given = new URLSearchParams(location.search).get("village");
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-pk-village-link]"), function (a) {
+      var key = "pk-village:" + a.dataset.m, n = given;
+      try {
+        if (/^[0-9]{1,2}$/.test(n || "")) localStorage.setItem(key, n); else n = localStorage.getItem(key);
+      } catch (e) { /* storage blocked: the link still carries it */ }
+      if (/^[0-9]{1,2}$/.test(n || "") && a.href.indexOf("?") < 0) a.href += "?village=" + n;
+    });
+  }
   function setup() {
+    village();
     var dialog = document.querySelector(".md-search[role=dialog]");
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "ค้นหา");
     var form = document.querySelector("[data-pk-filter]");
