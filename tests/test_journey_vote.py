@@ -5,7 +5,12 @@ Once per ballot type (approval, budget, points); the budget bar refuses going ov
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import time
+import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -26,12 +31,18 @@ from tests.browser_helpers import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+RECEIPTS = "pb-receipts"
+"""A copy of pb-2570 whose vote the receipt test closes (the other tests keep theirs open)."""
+VOTE_PAGE = re.compile(r"/vote/(\?.*)?$")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("journey-vote")
-    with running_stack(journey_content(root), root / "state") as running:
+    content = journey_content(root)
+    processes = content / "municipalities" / MUNI / "processes"
+    shutil.copytree(processes / "pb-2570", processes / RECEIPTS)
+    with running_stack(content, root / "state") as running:
         yield running
 
 
@@ -42,11 +53,12 @@ def stored_ballot(stack: Stack, receipt: str) -> dict:
     raise AssertionError(f"no stored item carries receipt {receipt}")
 
 
-def vote(page, stack: Stack, process: str, voter: int, pick) -> str:  # type: ignore[no-untyped-def]
-    """The whole journey; `pick(page)` chooses projects. Returns the receipt code."""
-    page.goto(stack.url(f"{MUNI}/{process}/"))
+def vote(page, stack: Stack, process: str, voter: int, pick, link: str = "") -> str:  # type: ignore[no-untyped-def]
+    """The whole journey from the link (`link`: its query, e.g. `?village=1`); `pick(page)` chooses
+    projects. Returns the receipt code."""
+    page.goto(stack.url(f"{MUNI}/{process}/{link}"))
     tap(page, ".pk-hero .pk-action")  # the big button
-    page.wait_for_url("**/vote/")
+    page.wait_for_url(VOTE_PAGE)
     pick(page)
     tap(page, "[data-pk-next]")
     review = page.locator("[data-pk-step=review]")
@@ -199,3 +211,75 @@ def test_ballot_page_reads_without_javascript(browser, stack: Stack) -> None:  #
     assert "ซ่อมถนนลูกรังสายบ้านเหนือ" in text and "120,000 บาท" in text
     assert "ต้องเปิดการใช้งาน JavaScript" in text
     context.close()
+
+
+def test_village_link_journey_takes_six_taps_and_the_village_is_remembered(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    """LINE messages and posters go out per village: `?village=1` preselects the village pot."""
+    with phone_page(browser) as page:
+        def pick(page) -> None:  # type: ignore[no-untyped-def]
+            assert page.url.endswith("/vote/?village=1")  # carried by the big button
+            assert page.locator("input[name=village][value=village-1]").is_checked()
+            assert page.locator(".pk-pot[data-pot=village-2]").is_hidden()
+            tap(page, "label[for='village-1--road-north']")
+            tap(page, "label[for='municipality--library']")
+
+        code = vote(page, stack, "pb-2570", 5, pick, link="?village=1")
+        assert page.taps == 6  # big button, village project, whole-area project, next, ID field, send
+        stored = json.dumps(stored_ballot(stack, code))
+        assert "road-north" in stored and "library" in stored
+
+        page.goto(stack.url(f"{MUNI}/pb-2570/"))  # a later visit, without the village in the link
+        assert page.locator(".pk-hero .pk-action").get_attribute("href") == "vote/?village=1"
+        page.goto(stack.url(f"{MUNI}/pb-2570/vote/"))
+        assert page.locator("input[name=village][value=village-1]").is_checked()
+        page.locator("label.pk-choice:has(input[value=village-2])").click()  # always changeable
+        assert page.locator(".pk-pot[data-pot=village-2]").is_visible()
+        assert page.locator(".pk-pot[data-pot=village-1]").is_hidden()
+        page.goto(stack.url(f"{MUNI}/pb-2570/vote/"))
+        assert page.locator("input[name=village][value=village-2]").is_checked()  # the new choice is kept
+        assert small_targets(page) == [] and axe_violations(page) == []
+
+
+def api_call(stack: Stack, method: str, path: str, body: dict[str, Any], token: str = "") -> dict[str, Any]:
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(stack.api + path, json.dumps(body).encode(), headers, method=method)
+    with urllib.request.urlopen(request, timeout=120) as r:
+        return json.loads(r.read())
+
+
+def receipt_says(page, stack: Stack, code: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    page.goto(stack.url(f"{MUNI}/{RECEIPTS}/receipt/?code={code}"))
+    said = page.locator("[data-pk-status] .pk-receipt-status")
+    said.wait_for(timeout=15000)
+    return said.get_attribute("data-status"), said.inner_text()
+
+
+def test_receipt_page_shows_pending_counted_and_not_counted(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    from prachakhom.stack import _functions_on_path, environment
+
+    _functions_on_path()
+    from chalicelib.context import Settings, build_service
+    from chalicelib.requests import BallotIn
+
+    ballot = f"/api/municipalities/{MUNI}/processes/{RECEIPTS}/ballot"
+    body = {"national_id": national_id(60), "birth_date": "1960-04-15", "choices": {"municipality": ["library"]}}
+    early = api_call(stack, "POST", ballot, body)["receipt"]
+    # a second API container on the same table whose cached phase still says "voting" when the vote closes
+    stale = build_service(Settings.from_env({**environment(stack.config), "PRACHAKHOM_REBUILD": "off"}))
+    stale.phase_ttl = 3600.0
+    stale.cast_ballot(MUNI, RECEIPTS, BallotIn.model_validate({**body, "national_id": national_id(61)}), "k61")
+    with phone_page(browser) as page:
+        assert receipt_says(page, stack, early) == ("pending", "บัตรของท่านถูกบันทึกแล้ว จะนับคะแนนเมื่อปิดลงคะแนน")
+        closed = api_call(stack, "POST", f"/api/staff/municipalities/{MUNI}/processes/{RECEIPTS}/phase",
+                          {"expected_phase": "voting"}, token=f"demo-{MUNI}")
+        assert closed["phase"] == "results"
+        time.sleep(0.01)
+        late, _ = stale.cast_ballot(MUNI, RECEIPTS, BallotIn.model_validate({**body, "national_id": national_id(62)}),
+                                    "k62")
+        status, text = receipt_says(page, stack, early)
+        assert status == "counted" and text == "บัตรของท่านถูกนับในผลการลงคะแนนแล้ว"
+        status, text = receipt_says(page, stack, late["receipt"])
+        assert status == "not_counted" and "หลังเวลาปิดลงคะแนน" in text and "ไม่ถูกนับ" in text
+        assert "จะนับคะแนนเมื่อปิดลงคะแนน" not in page.locator("[data-pk-status]").inner_text()
+        screenshot(page, "receipt-not-counted")
+        assert axe_violations(page) == [] and small_text(page) == []

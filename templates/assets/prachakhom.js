@@ -13,7 +13,8 @@
       try {
         if (/^[0-9]{1,2}$/.test(n || "")) localStorage.setItem(key, n); else n = localStorage.getItem(key);
       } catch (e) { /* storage blocked: the link still carries it */ }
-      if (/^[0-9]{1,2}$/.test(n || "") && a.href.indexOf("?") < 0) a.href += "?village=" + n;
+      var href = a.getAttribute("href");
+      if (/^[0-9]{1,2}$/.test(n || "") && href.indexOf("?") < 0) a.setAttribute("href", href + "?village=" + n);
     });
   }
   function setup() {
