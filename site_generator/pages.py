@@ -81,7 +81,9 @@ def page_path(src_uri: str) -> str:
 def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object]) -> GeneratedPage:
     module: Any = env.get_template(template).make_module(
         {**ctx, "root": root_of(src_uri), "page_path": page_path(src_uri)})
-    meta = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
+    meta: dict[str, Any] = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
+    if getattr(module, "no_search", ""):
+        meta["pk_no_search"] = True  # templates/overrides/partials/search.html: no search worker here
     return GeneratedPage(str(module.title).strip(), str(module.description).strip(), str(module.body), meta)
 
 

@@ -1,6 +1,8 @@
 """First-visit weight of the process page and the ballot page (gzipped, fonts included), measured
 from what chromium actually requests on a phone. The full figures are printed by
-tests/bench/journey.py; this test keeps our own share (page HTML, our CSS and scripts) small."""
+tests/bench/journey.py; this test keeps our own share (page HTML, our CSS and scripts) small, and the
+ballot page's whole first load (Material's CSS and JS and both fonts included) under 120 KB with room
+to spare: it has no site search, so Material starts no search worker and fetches no index there."""
 
 from __future__ import annotations
 
@@ -41,3 +43,9 @@ def test_our_share_of_the_first_visit_is_small(browser, demo_server: str, demo_s
     assert ours <= 20 * 1024, sizes
     assert sizes["sarabun-400.woff2"] < 20 * 1024 and sizes["sarabun-700.woff2"] < 20 * 1024
     assert not any(name.startswith("pk-") for name in sizes) or path.endswith("vote/")  # scripts only where needed
+
+
+def test_ballot_page_first_load_stays_well_under_120_kb(browser, demo_server: str, demo_site: Path) -> None:  # type: ignore[no-untyped-def]
+    sizes = first_visit(browser, demo_server, demo_site, "non-kha-hom/pb-2570/vote/")
+    assert not any(name.startswith("search") for name in sizes), sizes  # no search worker, no index
+    assert sum(sizes.values()) <= 112 * 1024, sizes
