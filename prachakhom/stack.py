@@ -30,8 +30,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -168,8 +167,11 @@ def seed_and_build(config: StackConfig, env: dict[str, str]) -> list[str]:
 
 @contextmanager
 def moto_server(config: StackConfig) -> Iterator[Any]:
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request (the dump runs every 5 s)
     server = ThreadedMotoServer(ip_address=config.host, port=config.moto_port, verbose=False)
     server.start()
     try:
@@ -180,21 +182,15 @@ def moto_server(config: StackConfig) -> Iterator[Any]:
 
 @contextmanager
 def static_server(config: StackConfig) -> Iterator[ThreadingHTTPServer]:
+    from site_generator.serve import start_static_server
+
     config.site_dir.mkdir(parents=True, exist_ok=True)
-    handler = partial(_QuietHandler, directory=str(config.site_dir))
-    httpd = ThreadingHTTPServer((config.host, config.site_port), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    httpd = start_static_server(config.site_dir, config.host, config.site_port)
     try:
         yield httpd
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
-        pass
 
 
 @contextmanager
