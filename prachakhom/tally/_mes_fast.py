@@ -34,6 +34,7 @@ differs from the exact run.
 
 from __future__ import annotations
 
+import heapq
 import math
 from fractions import Fraction
 from itertools import chain
@@ -62,12 +63,33 @@ def certified_run(prep: _Prepared, active: list[int], share: Fraction, share_err
         lower[act] = prep.static_lower[act]
     selected: list[int] = []
     while True:
-        cand: dict[int, tuple[float, _Eval]] = {}
-        best = math.inf
-        for j in np.argsort(lower).tolist():
-            low = lower[j]
-            if low == math.inf or low > best * (1 + 1e-7):
+        # Lazy search for the float-cheapest project: candidates enter in the order of their proven
+        # lower bounds; a heap keeps, per evaluated candidate, its fixed-point iterate (which only
+        # grows towards its ρ); only the smallest one is iterated further, until a finished one is
+        # the smallest (and no unevaluated project's lower bound is within 1e-7 of it).
+        order = np.argsort(lower).tolist()
+        pos, n_order = 0, len(order)
+        heap: list[tuple[float, int]] = []
+        evs: dict[int, _Eval] = {}
+        chosen = -1
+        while True:
+            nb = lower[order[pos]] if pos < n_order else math.inf
+            if heap:
+                tb, tj = heap[0]
+                top_ev = evs[tj]
+                if top_ev.done and nb > tb * (1 + 1e-7):
+                    chosen = tj
+                    break
+                if nb >= tb and not top_ev.done:
+                    r = top_ev.step()
+                    if r is None:
+                        return None
+                    heapq.heapreplace(heap, (r, tj))
+                    continue
+            if nb == math.inf:
                 break
+            j = order[pos]
+            pos += 1
             ev = _Eval(prep, b, err_b, j)
             cost = ev.cost
             if ev.avail + ev.err_avail < cost:          # surely unaffordable: out for good
@@ -75,15 +97,16 @@ def certified_run(prep: _Prepared, active: list[int], share: Fraction, share_err
                 continue
             if ev.avail - ev.err_avail <= cost:
                 return None
-            rho = ev.float_rho(low)
-            if rho is None:
+            r = ev.start(nb)
+            if r is None:
                 return None
-            cand[j] = (rho, ev)
-            if rho < best:
-                best = rho
-        if not cand:
+            evs[j] = ev
+            heapq.heappush(heap, (r, j))
+        if chosen < 0:
             break
-        chosen = min(cand, key=lambda k: cand[k][0])
+        cand: dict[int, tuple[float, _Eval]] = {}
+        for r, j in heap:
+            cand[j] = (r, evs[j])
         rho, ev = cand[chosen]
         bracket = ev.bracket(rho)
         if bracket is None:
@@ -94,6 +117,11 @@ def certified_run(prep: _Prepared, active: list[int], share: Fraction, share_err
         for j, (r, other) in cand.items():
             if j == chosen:
                 continue
+            while not other.done and r <= hi * (1 + 1e-7):   # an iterate, not yet its float ρ
+                step = other.step()
+                if step is None:
+                    return None
+                r = step
             proven = other.prove_above(r, hi)
             if proven is None:
                 close.append(j)
@@ -139,7 +167,7 @@ class _Eval:
     Σ w·min(b̃ + e, x·u) (min is monotone), and the float rounding of either sum is at most
     (k+3)·ε·Σ w·(b̃ + e + x·u) = `_round(x)`."""
 
-    __slots__ = ("j", "idx", "b", "e", "w", "u", "cost", "avail", "err_avail", "weight", "util", "_r0", "_k", "_capped")
+    __slots__ = ("j", "idx", "b", "e", "w", "u", "cost", "avail", "err_avail", "weight", "util", "_r0", "_k", "_capped", "done", "_t", "_rows", "_steps")
 
     def __init__(self, prep: _Prepared, b: np.ndarray, err_b: np.ndarray, j: int) -> None:
         self.j = j
@@ -170,33 +198,43 @@ class _Eval:
         """A proven lower bound on F_j(x)."""
         return float(np.minimum(self.b - self.e, x * self.u) @ self.w) - self._round(x)
 
-    def float_rho(self, low: float) -> float | None:
-        """Float estimate of the smallest ρ with Σ w·min(b, ρu) = cost (affordable project), by the
-        monotone fixed point ρ ← (cost − Σ_capped w·b) / Σ_uncapped w·u, which only grows; it starts
-        at `low`, a proven lower bound on ρ (often the price of the last round: few iterations)."""
-        bj, w, cost = self.b, self.w, self.cost
+    def start(self, low: float) -> float | None:
+        """Start the float estimate of the smallest ρ with Σ w·min(b, ρu) = cost (an affordable
+        project): the monotone fixed point ρ ← (cost − Σ_capped w·b) / Σ_uncapped w·u grows from
+        `low` (a proven lower bound on ρ) and every iterate stays below ρ (it is where the line
+        Σ_capped w·b + ρ·Σ_uncapped w·u ≥ F_j reaches the cost). Returns the first value; `step`
+        goes on, `done` tells when it has converged. Per-supporter utilities converge at once."""
+        bj, w = self.b, self.w
+        self.done = False
         if isinstance(self.u, float):
-            u0 = self.u
-            t = max(cost / self.weight, low * u0)   # what each supporter pays if nobody is capped
-            rows = np.empty((3, len(w)))           # one product: Σ_capped w, Σ_capped w·b, Σ_capped w·e
+            self._t = max(self.cost / self.weight, low * self.u)   # what each supporter pays
+            rows = np.empty((3, len(w)))            # one product: Σ_capped w, Σ_capped w·b, Σ_capped w·e
             rows[0] = w
             np.multiply(bj, w, out=rows[1])
             np.multiply(self.e, w, out=rows[2])
-            for _ in range(64):
-                wc, bc, ec = (rows @ (bj < t)).tolist()
-                if wc == 0:
-                    self._capped = (0.0, 0.0)
-                    return t / u0
-                unc = self.weight - wc
-                if unc <= 0:
-                    return None
-                new = (cost - bc) / unc
-                if new <= t:
-                    self._capped = (wc, ec)
-                    return t / u0
-                t = new
+            self._rows = rows
+            self._steps = 0
+            return self._t / self.u
+        self.done = True
+        return _float_rho(bj, w, self.u, self.cost, self.util, low)
+
+    def step(self) -> float | None:
+        """One fixed-point step (uniform utility): the next iterate, or None if it cannot go on."""
+        t, u0 = self._t, float(self.u)
+        wc, bc, ec = (self._rows @ (self.b < t)).tolist()
+        self._steps += 1
+        if wc == 0:
+            self._capped, self.done = (0.0, 0.0), True
+            return t / u0
+        unc = self.weight - wc
+        if unc <= 0 or self._steps > 64:
             return None
-        return _float_rho(bj, w, self.u, cost, self.util, low)
+        new = (self.cost - bc) / unc
+        if new <= t:
+            self._capped, self.done = (wc, ec), True
+            return t / u0
+        self._t = new
+        return new / u0
 
     def bracket(self, rho: float) -> tuple[float, float] | None:
         """(lo, hi) around the float ρ with lo < ρ_j ≤ hi proven (F_j(lo) < cost ≤ F_j(hi)), or None.
