@@ -35,6 +35,8 @@ class GeneratedPage:
     description: str
     body: str
     meta: dict[str, Any] = field(default_factory=dict)
+    actions: str = ""
+    """Forms, share links and scripts shown after the body but kept out of the search index."""
 
 
 def staff_markdown(text: str) -> Markup:
@@ -84,7 +86,10 @@ def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object
     meta: dict[str, Any] = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
     if getattr(module, "no_search", ""):
         meta["pk_no_search"] = True  # templates/overrides/partials/search.html: no search worker here
-    return GeneratedPage(str(module.title).strip(), str(module.description).strip(), str(module.body), meta)
+    actions = str(getattr(module, "actions", ""))
+    return GeneratedPage(
+        str(module.title).strip(), str(module.description).strip(), str(module.body), meta, actions
+    )
 
 
 def municipality_pages(

@@ -44,7 +44,9 @@ from site_generator.thai_text import segment
 from site_generator.views import municipality_views
 
 ASSETS_DIR = TEMPLATES_DIR / "assets"
-HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="headerlink"', re.S)
+# A heading made by the `h2` macro: its text ends at the permalink. `[^<]` keeps the match inside
+# one heading (a lazy `.*?` across the page went quadratic on a 2,000-proposal ballot page).
+HEADING = re.compile(r'<h([23]) id="([^"]+)">([^<]*)<a class="headerlink"')
 
 
 class PrachakhomPluginConfig(base.Config):
@@ -116,11 +118,20 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         if generated is None:
             return html
         tokens = [
-            {"level": int(level), "id": anchor, "name": re.sub(r"<[^>]+>", "", name).strip(), "children": []}
-            for level, anchor, name in HEADING.findall(generated.body)
+            {"level": int(level), "id": anchor, "name": name.strip(), "children": []}
+            for level, anchor, name in HEADING.findall(generated.body + generated.actions)
         ]
         page.toc = get_toc(tokens)  # type: ignore[arg-type]
         return generated.body
+
+    @event_priority(-100)  # after the search plugin has indexed page.content
+    def on_page_context(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: object
+    ) -> dict[str, Any]:
+        generated = self.pages.get(page.file.src_uri)
+        if generated is not None and generated.actions:
+            page.content = (page.content or "") + generated.actions
+        return context
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
