@@ -180,8 +180,8 @@ class _Eval:
         self.cost = float(prep.costs[j])
         self.weight = prep.wsum[j]
         self.util = prep.total_util_f[j]
-        self.avail = avail = float(bj @ w)
-        esum = float(ej @ w)
+        self.avail = avail = _dot(bj, w)
+        esum = _dot(ej, w)
         self._k = (len(idx) + 3) * EPS
         self._r0 = self._k * (avail + esum)
         self._capped: tuple[float, float] | None = None   # Σ w, Σ w·e over the capped, at the float ρ
@@ -192,11 +192,11 @@ class _Eval:
 
     def upper(self, x: float) -> float:
         """A proven upper bound on F_j(x)."""
-        return float(np.minimum(self.b + self.e, x * self.u) @ self.w) + self._round(x)
+        return _dot(np.minimum(self.b + self.e, x * self.u), self.w) + self._round(x)
 
     def lower(self, x: float) -> float:
         """A proven lower bound on F_j(x)."""
-        return float(np.minimum(self.b - self.e, x * self.u) @ self.w) - self._round(x)
+        return _dot(np.minimum(self.b - self.e, x * self.u), self.w) - self._round(x)
 
     def start(self, low: float) -> float | None:
         """Start the float estimate of the smallest ρ with Σ w·min(b, ρu) = cost (an affordable
@@ -221,7 +221,7 @@ class _Eval:
     def step(self) -> float | None:
         """One fixed-point step (uniform utility): the next iterate, or None if it cannot go on."""
         t, u0 = self._t, float(self.u)
-        wc, bc, ec = (self._rows @ (self.b < t)).tolist()
+        wc, bc, ec = _sums(self._rows, self.b < t)
         self._steps += 1
         if wc == 0:
             self._capped, self.done = (0.0, 0.0), True
@@ -246,8 +246,8 @@ class _Eval:
             f_err = ec + self._round(rho)
         else:
             pay = rho * self.u
-            slope = float((self.w * self.u) @ (self.b >= pay))
-            f_err = float((self.e * self.w) @ (self.b <= pay + self.e)) + self._round(rho)
+            slope = _dot(self.w * self.u, (self.b >= pay).astype(np.float64))
+            f_err = _dot(self.e * self.w, (self.b <= pay + self.e).astype(np.float64)) + self._round(rho)
         if slope <= 0:
             return None
         delta = 2.0 * f_err / slope + 8 * EPS * rho
@@ -284,10 +284,10 @@ def _float_rho(b: np.ndarray, w: np.ndarray, u: np.ndarray, cost: float, util: f
         if c == count:
             return rho
         count = c
-        unc = util - float(u[capped] @ w[capped])
+        unc = util - _dot(u[capped], w[capped])
         if unc <= 0:
             return None
-        new = (cost - float(b[capped] @ w[capped])) / unc
+        new = (cost - _dot(b[capped], w[capped])) / unc
         if new <= rho:
             return rho
         rho = new
@@ -305,3 +305,29 @@ def _exact_if_uncapped(prep: _Prepared, close: list[_Eval]) -> dict[int, Fractio
             return None
         exact[j] = r
     return exact
+
+
+# OpenBLAS runs ddot on several threads above 10,000 elements and dgemv above about 9,216 matrix
+# entries; on a busy machine those threads wait for a core and a run becomes many times slower
+# (measured: Warsaw 2026, 2.4 s single-threaded vs 27 s). These products stay below both thresholds
+# and use numpy's own loops (einsum without `optimize`, never BLAS) beyond them.
+_DDOT_MAX = 10_000
+_GEMV_MAX_COLS = 3_000
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """Σ a·b of two float vectors, single-threaded."""
+    if len(b) <= _DDOT_MAX:
+        return float(a @ b)
+    return float(np.einsum("i,i->", a, b))
+
+
+def _sums(rows: np.ndarray, mask: np.ndarray) -> list[float]:
+    """Σ over the masked columns of each of the three rows, single-threaded."""
+    n = rows.shape[1]
+    if n <= _GEMV_MAX_COLS:
+        return (rows @ mask).tolist()  # type: ignore[no-any-return]
+    m = mask.astype(np.float64)
+    if n <= _DDOT_MAX:
+        return [float(rows[0] @ m), float(rows[1] @ m), float(rows[2] @ m)]
+    return np.einsum("ij,j->i", rows, m).tolist()  # type: ignore[no-any-return]
