@@ -1,7 +1,7 @@
 """Benchmark: our tally vs pabutools on the same files (counting only, parse excluded).
 
     python tests/bench/tally.py [--quick] [--max-seconds 120] [--no-reference] [--repeat 5]
-                                [--reference-cache FILE.json]
+                                [--reference-cache FILE.json] [--only FILE:RULE ...] [--large-add1]
 
 Prints file, rule, ours (s), pabutools (s), ratio, winners identical; then peak memory of parsing +
 counting against the number of ballots (tracemalloc) to show linear growth. A pabutools run that
@@ -32,6 +32,8 @@ PLAN = [
     ("Poland_Warszawa_2023_Targowek", "mes-add1"), ("Poland_Warszawa_2023_Wesola", "mes-add1"),
     ("Netherlands_Amsterdam_179", "mes-add1"), ("Poland_Czestochowa_2020", "mes"),
 ]
+LARGE_ADD1 = [("Poland_Warszawa_2026", "mes-add1"), ("Poland_Krakow_2024", "mes-add1"),
+              ("Hungary_Budapest_2024", "mes-add1")]  # pabutools: hours to days; ours only
 QUICK = [("Poland_Lodz_2022", "greedy"), ("Hungary_Budapest_2024", "mes"), ("Poland_Warszawa_2023_Wesola", "mes-add1")]
 
 
@@ -109,6 +111,7 @@ def main() -> int:
     parser.add_argument("--no-reference", action="store_true", help="time ours only")
     parser.add_argument("--repeat", type=int, default=5, help="our time: the minimum of this many runs")
     parser.add_argument("--reference-cache", type=Path, help="JSON file keeping pabutools' results")
+    parser.add_argument("--large-add1", action="store_true", help="MES + add1 on the largest files, ours only")
     parser.add_argument("--only", nargs="*", metavar="FILE:RULE", help="run these (file stem:rule) only")
     args = parser.parse_args()
     folder = pabulib_dir()
@@ -117,6 +120,8 @@ def main() -> int:
         return 2
     print("file | rule | ours (s) | pabutools (s) | ratio | winners identical")
     plan = [tuple(item.split(":", 1)) for item in args.only] if args.only else QUICK if args.quick else PLAN
+    if args.large_add1:
+        plan, args.no_reference = LARGE_ADD1, True
     for name, rule in plan:
         text = (folder / f"{name}.pb").read_text(encoding="utf-8-sig")
         ours, winners = run_ours(text, rule, args.repeat)
