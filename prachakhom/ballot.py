@@ -7,12 +7,12 @@ and at most one village pot (their own). Pot ids are as `prachakhom.content.pot_
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prachakhom.content import ProcessDoc, proposal_cost
+from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
@@ -185,9 +185,22 @@ RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives."""
 
 
-def new_receipt_code() -> str:
-    """A random 60-bit code like `7K2M-9QXD-R4TA`, printed for the voter after a ballot is stored."""
-    chars = "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(12))
+RECEIPT_BITS = 60
+"""12 base32 characters. Two voters of one process share a code with probability <= n(n-1)/2^61
+(birthday bound): 4e-9 for 100,000 voters, 1e-5 for 5 million; the service refuses the second voter
+of such a pair instead of merging their ballots (`ParticipationService.cast_ballot`)."""
+
+
+def receipt_code(secret: bytes, voter: str) -> str:
+    """The voter's receipt code in one process, like `7K2M-9QXD-R4TA`: the first 60 bits of
+    HMAC(secret, "receipt", voter key) in Crockford base32.
+
+    Deterministic, so the ballot is stored under it (one ballot per voter is the key itself) and a
+    voter who lost the code gets the same one again by entering the ID; without the secret it cannot
+    be linked to a national ID.
+    """
+    number = int(keyed_hash(secret, "receipt", voter), 16) >> (256 - RECEIPT_BITS)
+    chars = "".join(RECEIPT_ALPHABET[(number >> shift) & 31] for shift in range(RECEIPT_BITS - 5, -1, -5))
     return f"{chars[0:4]}-{chars[4:8]}-{chars[8:12]}"
 
 

@@ -44,6 +44,7 @@ def test_cast_retry_and_second_ballot(api):
     status, other = api.post(BASE + "/ballot", ballot_body(1, {"municipality": ["cctv-all"]}), key="v2")
     assert status == 409
     assert_error_shape(other, "already_voted_can_change")
+    assert receipt in other["errors"][0]["msg"]  # a lost receipt: the same code again, from the ID
     assert len(stored_ballots(api)) == 1
     assert stored_ballots(api)[0].choices == {"village-1": {"road-village-1": 1},
                                               "municipality": {"market-all": 1, "park-all": 1}}
@@ -68,6 +69,41 @@ def test_receipt_check(api):
     status, data = api.get(f"{BASE}/receipts/0000-0000-0000")
     assert status == 404
     assert_error_shape(data, "unknown_receipt")
+    assert "เลขประจำตัวประชาชน" in data["errors"][0]["msg"]  # how to find a lost code
+
+
+def test_receipt_is_the_keyed_hash_of_the_voter(api):
+    """The code derives from the ID (same voter, same code; never stored with it); the ballot's key is it."""
+    from prachakhom.ballot import receipt_code
+    from prachakhom.identity import voter_key
+    from tests.api_fixtures import SECRET
+
+    receipt = api.post(BASE + "/ballot", ballot_body(20), key="a")[1]["receipt"]
+    assert receipt == receipt_code(SECRET, voter_key(SECRET, "ban-test", "pb-2570", national_id(20)))
+    assert api.service.repository.get_ballot("ban-test", "pb-2570", receipt).receipt == receipt
+    assert receipt != api.post(BASE + "/ballot", ballot_body(21), key="b")[1]["receipt"]
+
+
+def test_colliding_receipts_refuse_the_second_voter(api):
+    """Two voters whose 60-bit receipts collide: the second is refused, never given the first's ballot."""
+    from chalicelib.records import BallotRecord
+
+    from prachakhom.ballot import receipt_code
+    from prachakhom.identity import voter_key
+    from tests.api_fixtures import SECRET, clock
+
+    code = receipt_code(SECRET, voter_key(SECRET, "ban-test", "pb-2570", national_id(22)))
+    other = BallotRecord("ban-test", "pb-2570", "another-voter", {"municipality": {"park-all": 1}}, code,
+                         clock().now(), idem_key="x")
+    api.service.repository.cast_ballot(other)
+    status, data = api.post(BASE + "/ballot", ballot_body(22), key="a")
+    assert status == 409
+    assert_error_shape(data, "receipt_collision")
+    assert code not in data["errors"][0]["msg"]
+    status, data = api.put(BASE + "/ballot", ballot_body(22, {"municipality": ["cctv-all"]}), key="b")
+    assert status == 404
+    assert_error_shape(data, "no_ballot")
+    assert stored_ballots(api) == [other]
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
@@ -201,7 +237,9 @@ def test_no_raw_national_id_in_any_stored_item(tmp_path):
         api.put(BASE + "/ballot", ballot_body(14, {"municipality": ["cctv-all"]}))
     items = repo.client.scan(TableName=repo.table)["Items"]
     dump = json.dumps(items, ensure_ascii=False)
-    assert len([i for i in items if i["SK"]["S"].startswith("BALLOT#")]) == 4
+    ballots = [i for i in items if i["SK"]["S"].startswith("BALLOT#")]
+    assert len(ballots) == 4 and all(i["SK"]["S"] == "BALLOT#" + i["receipt"]["S"] for i in ballots)
+    assert not repo.client.describe_table(TableName=repo.table)["Table"].get("GlobalSecondaryIndexes")
     for n in range(14, 18):
         nid = national_id(n)
         assert nid not in dump and "-".join([nid[:1], nid[1:5]]) not in dump

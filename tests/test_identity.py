@@ -70,3 +70,17 @@ def test_keyed_hash_depends_on_secret_and_scope():
 def test_empty_secret_refused():
     with pytest.raises(ValueError):
         keyed_hash(b"", "x")
+
+
+def test_receipt_code_is_a_keyed_hash_of_the_voter_key():
+    from prachakhom.ballot import RECEIPT_ALPHABET, normalize_receipt_code, receipt_code
+
+    key = voter_key(b"secret-a", "m", "p", "1103702071561")
+    code = receipt_code(b"secret-a", key)
+    assert code == receipt_code(b"secret-a", key) == normalize_receipt_code(code.lower())
+    assert len(code) == 14 and code[4] == code[9] == "-"
+    assert set(code.replace("-", "")) <= set(RECEIPT_ALPHABET)
+    assert code != receipt_code(b"secret-b", key)
+    assert code != receipt_code(b"secret-a", voter_key(b"secret-a", "m", "other", "1103702071561"))
+    bits = sum(RECEIPT_ALPHABET.index(c) << (55 - 5 * i) for i, c in enumerate(code.replace("-", "")))
+    assert bits == int(keyed_hash(b"secret-a", "receipt", key)[:15], 16)  # the HMAC's first 60 bits

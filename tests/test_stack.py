@@ -75,3 +75,23 @@ def test_stack_keeps_data_across_restarts(tmp_path):
         assert status == 200 and again["proposal"]["slug"] == slug
     finally:
         stop(proc)
+
+
+def test_restore_skips_ballots_of_the_old_schema(tmp_path, capsys):
+    """A `.demo/dynamodb.json` saved before ballots were keyed by receipt: its ballots are skipped
+    with a note (their random receipts cannot be re-keyed), everything else is restored."""
+    from prachakhom.stack import restore_table
+    from tests.api_fixtures import dynamodb_client
+
+    client = dynamodb_client()
+    old = {"PK": {"S": "BALLOTS#m#p"}, "SK": {"S": "BALLOT#" + "ab" * 32}, "GSI1PK": {"S": "RECEIPT#m#p#AAAA-BBBB-CCCC"},
+           "GSI1SK": {"S": "BALLOT"}, "receipt": {"S": "AAAA-BBBB-CCCC"}}
+    new = {"PK": {"S": "BALLOTS#m#p"}, "SK": {"S": "BALLOT#7K2M-9QXD-R4TA"}, "receipt": {"S": "7K2M-9QXD-R4TA"}}
+    state = {"PK": {"S": "PROC#m#p"}, "SK": {"S": "STATE"}, "phase": {"S": "voting"}}
+    dump = tmp_path / "dynamodb.json"
+    dump.write_text(json.dumps({"table": "x", "items": [state, old, new]}), encoding="utf-8")
+    table = f"restore-{os.getpid()}-{tmp_path.name}"[:60]
+    assert restore_table(client, dump, table) == 2
+    assert "skipped 1 ballot(s)" in capsys.readouterr().err
+    keys = sorted(i["SK"]["S"] for i in client.scan(TableName=table)["Items"])
+    assert keys == ["BALLOT#7K2M-9QXD-R4TA", "STATE"]

@@ -2,21 +2,23 @@
 
 Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 
-    item            PK                    SK                                   GSI1PK / GSI1SK
+    item            PK                    SK
     process phase   PROC#<m>#<p>          STATE
     proposal        PROC#<m>#<p>          PROPOSAL#<slug>
     comment         PROC#<m>#<p>          COMMENT#<proposal>#<comment id>
     comment report  PROC#<m>#<p>          REPORT#<proposal>#<comment id>#<reporter hash>
     support         PROC#<m>#<p>          SUPPORT#<proposal>#<supporter hash>
     proposer contact PRIVATE#<m>#<p>      CONTACT#<slug>                       (staff only)
-    ballot          BALLOTS#<m>#<p>       BALLOT#<ballot id>                   RECEIPT#<m>#<p>#<code> / BALLOT
+    ballot          BALLOTS#<m>#<p>       BALLOT#<receipt code>                e.g. BALLOT#7K2M-9QXD-R4TA
 
 * One query (`PK = PROC#…`, `begins_with(SK, 'PROPOSAL#')`) lists a process's proposals; the same with
   `COMMENT#<proposal>#` lists one proposal's comments, `SUPPORT#<proposal>#` counts its supporters.
 * Ballots have their own partition so the busy voting traffic does not share one with the rest, and
-  the export at close is one query. The ballot id is `HMAC(secret, voter key)`: the item holds
-  neither the national ID nor the voter key, only the choices, a receipt code and timestamps.
-* GSI1 (keys only projected → ALL here for simplicity) finds a ballot by its receipt code.
+  the export at close is one query. The receipt code is HMAC(secret, "receipt", voter key) cut to 60
+  bits (`prachakhom.ballot.receipt_code`), so the key itself is one-ballot-per-voter and a receipt
+  check is one `GetItem` (no index). The item holds neither the national ID nor the voter key: the
+  choices, the receipt, timestamps and `ballot_id` = HMAC(secret, "ballot", voter key), which tells
+  two voters apart should their receipts collide (a change must match it).
 * Contacts of proposers sit in a `PRIVATE#` partition: an IAM condition on
   `dynamodb:LeadingKeys` keeps every role but the staff one away from it (see infra/README.md).
 * A ballot is ONE conditional `PutItem` (`attribute_not_exists(PK)`: one ballot per voter, two
@@ -63,15 +65,9 @@ _de = TypeDeserializer()
 
 TABLE_DEFINITION: dict[str, Any] = {
     "AttributeDefinitions": [
-        {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI1SK")
+        {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK")
     ],
     "KeySchema": [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
-    "GlobalSecondaryIndexes": [{
-        "IndexName": "GSI1",
-        "KeySchema": [{"AttributeName": "GSI1PK", "KeyType": "HASH"},
-                      {"AttributeName": "GSI1SK", "KeyType": "RANGE"}],
-        "Projection": {"ProjectionType": "ALL"},
-    }],
     "BillingMode": "PAY_PER_REQUEST",
 }
 
@@ -376,8 +372,7 @@ class DynamoRepository(Repository):
     # --- ballots -------------------------------------------------------------------------------
     def _ballot_item(self, b: BallotRecord) -> dict[str, Any]:
         return _item({
-            "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.ballot_id}",
-            "GSI1PK": f"RECEIPT#{b.municipality}#{b.process}#{b.receipt}", "GSI1SK": "BALLOT",
+            "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.receipt}",
             "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
             "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
             "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
@@ -393,7 +388,7 @@ class DynamoRepository(Repository):
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            existing = self.get_ballot(m, p, ballot.ballot_id)
+            existing = self.get_ballot(m, p, ballot.receipt)
             assert existing is not None
             return existing, False
         self.last_consumed_capacity = [response["ConsumedCapacity"]] if "ConsumedCapacity" in response else []
@@ -402,9 +397,9 @@ class DynamoRepository(Repository):
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
         m, p = ballot.municipality, ballot.process
         at = ballot.changed_at or ballot.cast_at
-        key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.ballot_id}"}}
-        existing = self.get_ballot(m, p, ballot.ballot_id)  # a read; the cast's version, if never changed
-        if existing is None:
+        key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.receipt}"}}
+        existing = self.get_ballot(m, p, ballot.receipt)  # a read; the cast's version, if never changed
+        if existing is None or existing.ballot_id != ballot.ballot_id:
             raise NotStored()
         # `versions` is written on the first change only: if it is still absent when this update runs,
         # no change has been committed, so the cast version read above is the first one.
@@ -414,11 +409,12 @@ class DynamoRepository(Repository):
                 TableName=self.table, Key=key,
                 UpdateExpression=("SET choices = :c, changed_at = :at, idem_key = :k, "
                                   "versions = list_append(if_not_exists(versions, :first), :v) ADD #version :one"),
-                ConditionExpression="attribute_exists(PK) AND #version < :max",
+                ConditionExpression="attribute_exists(PK) AND ballot_id = :id AND #version < :max",
                 ExpressionAttributeNames={"#version": "version"},
                 ExpressionAttributeValues={
                     ":c": _ser.serialize(_plain(ballot.choices)), ":at": {"S": at.isoformat()},
                     ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}, ":first": {"L": first},
+                    ":id": {"S": ballot.ballot_id},
                     ":v": {"L": [_ser.serialize(_version(BallotVersion(at, ballot.choices)))]},
                     ":max": {"N": str(MAX_BALLOT_VERSIONS)}},
                 ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL",
@@ -426,22 +422,15 @@ class DynamoRepository(Repository):
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            if self.get_ballot(m, p, ballot.ballot_id) is None:
+            current = self.get_ballot(m, p, ballot.receipt)
+            if current is None or current.ballot_id != ballot.ballot_id:
                 raise NotStored() from None
             raise TooManyVersions() from None
         return _ballot(m, p, _read(response["Attributes"]))
 
-    def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None:
-        item = self._get(ballots_pk(municipality, process), f"BALLOT#{ballot_id}")
+    def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
+        item = self._get(ballots_pk(municipality, process), f"BALLOT#{receipt}")
         return _ballot(municipality, process, item) if item else None
-
-    def find_receipt(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
-        response = self.client.query(
-            TableName=self.table, IndexName="GSI1", KeyConditionExpression="GSI1PK = :r",
-            ExpressionAttributeValues={":r": {"S": f"RECEIPT#{municipality}#{process}#{receipt}"}},
-        )
-        items = response.get("Items", [])
-        return _ballot(municipality, process, _read(items[0])) if items else None
 
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         return [_ballot(municipality, process, i) for i in self._query(ballots_pk(municipality, process), "BALLOT#")]

@@ -70,8 +70,12 @@ def published_comments(records: list[CommentRecord]) -> dict[str, list[StoredCom
 
 def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> list[dict[str, dict[str, int]]]:
     """What the count takes: per ballot, the last version written at or before the close (see
-    `ParticipationService.cast_ballot`); ballots cast after it are left out."""
-    versions = [b.counted(closed_at) for b in ballots]
+    `ParticipationService.cast_ballot`); ballots cast after it are left out.
+
+    In `ballot_id` order, never the stored (receipt) order: published voters are numbered 1..n in
+    this order, and receipt order would let whoever holds a receipt guess its voter's place in the file.
+    """
+    versions = [b.counted(closed_at) for b in sorted(ballots, key=lambda b: b.ballot_id)]
     return [v.choices for v in versions if v is not None]
 
 

@@ -71,7 +71,9 @@ class BallotVersion:
 
 @dataclass(frozen=True)
 class BallotRecord:
-    """One voter's ballot. `ballot_id` is a keyed hash, never the voter's ID or its hash.
+    """One voter's ballot, stored under its `receipt` code (a keyed hash of the voter key, see
+    `prachakhom.ballot.receipt_code`). `ballot_id` = HMAC(secret, "ballot", voter key), kept so two
+    voters whose 60-bit receipts collide are told apart; never the voter's ID or its plain hash.
 
     `choices` is the latest version; `versions` keeps every version with its server time (the first
     is the cast itself), so a change written after the vote closed never replaces what is counted.

@@ -135,22 +135,23 @@ class Repository(ABC):
     # --- ballots -------------------------------------------------------------------------------
     @abstractmethod
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
-        """Store it unless this voter's ballot exists: (stored, created?). One conditional write request,
-        no phase check (the service checks it; the count excludes ballots cast after the close)."""
+        """Store it under `ballot.receipt` unless a ballot is there: (stored, created?). One conditional
+        write request, no phase check (the service checks it; the count excludes ballots cast after the
+        close). The stored ballot may be another voter's should receipts collide: compare `ballot_id`."""
 
     @abstractmethod
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
-        """Add a version (`ballot.changed_at`, `ballot.choices`) to an existing ballot and make it the
-        current one; NotStored if none, TooManyVersions at `MAX_BALLOT_VERSIONS`. One write request."""
+        """Add a version (`ballot.changed_at`, `ballot.choices`) to the ballot under `ballot.receipt`
+        and make it the current one; NotStored if none with this `ballot_id`, TooManyVersions at
+        `MAX_BALLOT_VERSIONS`. One write request."""
 
     @abstractmethod
-    def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None: ...
+    def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
+        """The ballot stored under this receipt code (one key read, no index)."""
 
     @abstractmethod
-    def find_receipt(self, municipality: str, process: str, receipt: str) -> BallotRecord | None: ...
-
-    @abstractmethod
-    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]: ...
+    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
+        """Every ballot of the process, in receipt order (never publish that order: see rebuild.py)."""
 
 
 class MemoryRepository(Repository):
@@ -280,7 +281,7 @@ class MemoryRepository(Repository):
         return counts
 
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
-        key = (ballot.municipality, ballot.process, ballot.ballot_id)
+        key = (ballot.municipality, ballot.process, ballot.receipt)
         with self._lock:
             if key in self._ballots:
                 return self._ballots[key], False
@@ -288,11 +289,11 @@ class MemoryRepository(Repository):
             return ballot, True
 
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
-        key = (ballot.municipality, ballot.process, ballot.ballot_id)
+        key = (ballot.municipality, ballot.process, ballot.receipt)
         at = ballot.changed_at or ballot.cast_at
         with self._lock:
             current = self._ballots.get(key)
-            if current is None:
+            if current is None or current.ballot_id != ballot.ballot_id:
                 raise NotStored()
             if current.version >= MAX_BALLOT_VERSIONS:
                 raise TooManyVersions()
@@ -302,15 +303,9 @@ class MemoryRepository(Repository):
             self._ballots[key] = updated
             return updated
 
-    def get_ballot(self, municipality: str, process: str, ballot_id: str) -> BallotRecord | None:
-        return self._ballots.get((municipality, process, ballot_id))
-
-    def find_receipt(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
-        for (m, p, _), b in self._ballots.items():
-            if (m, p) == (municipality, process) and b.receipt == receipt:
-                return b
-        return None
+    def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
+        return self._ballots.get((municipality, process, receipt))
 
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
-        return sorted(found, key=lambda b: b.ballot_id)
+        return sorted(found, key=lambda b: b.receipt)

@@ -40,9 +40,9 @@ from prachakhom.ballot import (
     BallotProject,
     ballot_projects,
     check_ballot,
-    new_receipt_code,
     normalize_receipt_code,
     pot_budgets,
+    receipt_code,
 )
 from prachakhom.content import Content, MunicipalityDoc, ProcessDoc
 from prachakhom.identity import age_on, is_valid_national_id, keyed_hash, voter_key
@@ -304,7 +304,9 @@ class ParticipationService:
             raise Unprocessable.one("too_young", ("body", "birth_date"), minimum_age=rules.eligibility.minimum_age)
         return voter_key(self._secret, place.municipality.slug, place.process.slug, body.national_id)
 
-    def _valid_ballot(self, place: Place, body: BallotIn) -> tuple[str, dict[str, dict[str, int]]]:
+    def _valid_ballot(self, place: Place, body: BallotIn) -> tuple[str, str, dict[str, dict[str, int]]]:
+        """(ballot id, receipt code, choices) of a valid ballot from an eligible voter: both keyed hashes
+        of the voter key, so the same voter always gets the same receipt and the same ballot item."""
         key = self._eligible(place, body)
         rules = place.process.rules
         choices = _choices(body, isinstance(rules.ballot, PointsBallot))
@@ -312,7 +314,7 @@ class ParticipationService:
         problems = check_ballot(rules, choices, self.ballot_projects(place), budgets)
         if problems:
             raise Unprocessable([{"loc": list(p.loc), "code": p.code, "msg": p.msg} for p in problems])
-        return keyed_hash(self._secret, "ballot", key), choices
+        return keyed_hash(self._secret, "ballot", key), receipt_code(self._secret, key), choices
 
     # --- supports (idea consultations) ---------------------------------------------------------
     def support(self, municipality: str, process: str, slug: str, body: SupportIn) -> tuple[dict, bool]:
@@ -327,7 +329,8 @@ class ParticipationService:
         return {"ok": True, "proposal": slug, "support_count": count, "created": created}, created
 
     def cast_ballot(self, municipality: str, process: str, body: BallotIn, idem: str) -> tuple[dict, bool]:
-        """Store a voter's ballot with ONE conditional PutItem (one ballot per voter).
+        """Store a voter's ballot with ONE conditional PutItem under its receipt code (one ballot per
+        voter: the same voter gives the same receipt, hence the same key).
 
         Why nothing cast after the close is counted, although the write does not check the phase:
 
@@ -345,17 +348,23 @@ class ParticipationService:
         (default 30 > the 15 s timeout) before exporting. Both clocks are Lambda hosts' clocks (Amazon
         Time Sync): a ballot within that skew of the close may fall either side, and its receipt
         tells which. Changes follow the same rule per version (see `change_ballot`).
+
+        A voter who votes again is told their receipt code (the same one: it derives from the ID), so
+        a lost receipt is found by entering the ID again. Two voters whose 60-bit receipts collide
+        (`prachakhom.ballot.RECEIPT_BITS`) are never merged: the second is refused (`receipt_collision`).
         """
         place = self.place(municipality, process)
-        ballot_id, choices = self._valid_ballot(place, body)
+        ballot_id, receipt, choices = self._valid_ballot(place, body)
         self._open_for(place, "vote")
         now = self.clock.now()
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt=new_receipt_code(), cast_at=now, idem_key=idem)
+                              receipt=receipt, cast_at=now, idem_key=idem)
         stored, created = self.repository.cast_ballot(record)
+        if not created and stored.ballot_id != ballot_id:
+            raise Conflict.one("receipt_collision", ("body", "national_id"))
         if not created and stored.idem_key != idem:
             code = "already_voted_can_change" if place.process.rules.allow_ballot_change else "already_voted"
-            raise Conflict.one(code, ("body", "national_id"))
+            raise Conflict.one(code, ("body", "national_id"), receipt=stored.receipt)
         return _ballot_view(stored, created), created
 
     def change_ballot(self, municipality: str, process: str, body: BallotIn, idem: str) -> dict[str, Any]:
@@ -365,14 +374,15 @@ class ParticipationService:
         place = self.place(municipality, process)
         if not place.process.rules.allow_ballot_change:
             raise Conflict.one("change_not_allowed", ("path", "process"))
-        ballot_id, choices = self._valid_ballot(place, body)
-        existing = self.repository.get_ballot(municipality, process, ballot_id)
-        if existing is not None and existing.idem_key == idem and existing.choices == choices:
+        ballot_id, receipt, choices = self._valid_ballot(place, body)
+        existing = self.repository.get_ballot(municipality, process, receipt)
+        if (existing is not None and existing.ballot_id == ballot_id and existing.idem_key == idem
+                and existing.choices == choices):
             return _ballot_view(existing, False)
         self._open_for(place, "vote")
         now = self.clock.now()
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt="", cast_at=now, changed_at=now, idem_key=idem)
+                              receipt=receipt, cast_at=now, changed_at=now, idem_key=idem)
         try:
             stored = self.repository.change_ballot(record)
         except NotStored:
@@ -382,9 +392,10 @@ class ParticipationService:
         return _ballot_view(stored, False)
 
     def check_receipt(self, municipality: str, process: str, code: str) -> dict[str, Any]:
-        """Whether the ballot is stored and, once the vote closed, whether (and which version) is counted."""
+        """Whether the ballot is stored and, once the vote closed, whether (and which version) is counted.
+        The ballot's key is its receipt code: one GetItem."""
         place = self.place(municipality, process)
-        ballot = self.repository.find_receipt(municipality, process, normalize_receipt_code(code))
+        ballot = self.repository.get_ballot(municipality, process, normalize_receipt_code(code))
         if ballot is None:
             raise NotFound.one("unknown_receipt", ("path", "receipt"))
         state = self.state(place)
