@@ -8,17 +8,20 @@
    and the consumed capacity the PutItem reports (`ReturnConsumedCapacity="TOTAL"`); the requests
    of one receipt check (the ballot's key is its receipt code: one GetItem, no index);
 3. 1,000 ballots through the app (chalice test client → moto server) vs 1,000 plain boto3 put_item
-   (conditional, same server).
+   (conditional, same server) and vs 1,000 put_item of the app's own item: the three alternate in
+   chunks of 50 (`--chunk`), so a change in the machine's load hits them alike; min of 3 runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,8 +78,8 @@ def one_ballot() -> tuple[list[str], list[dict], list[str]]:
     return ballot_calls, capacity, calls
 
 
-def app_run(n: int) -> float:
-    """n first ballots through the app (fresh table, warm container) → seconds."""
+def _app_side(stack: contextlib.ExitStack, n: int) -> Callable[[range], float]:
+    """First ballots through the app (fresh table, warm container): run(range of voters) → seconds."""
     from tests.api_fixtures import (
         BASE,
         api_for,
@@ -88,19 +91,23 @@ def app_run(n: int) -> float:
 
     service = make_service(write_content(Path(tempfile.mkdtemp()), "voting"), new_dynamo_repository())
     bodies = [ballot_body(i, CHOICES) for i in range(n + 1)]
-    with api_for(service) as api:
-        api.post(BASE + "/ballot", bodies[n], key="warm")
+    api = stack.enter_context(api_for(service))
+    assert api.post(BASE + "/ballot", bodies[n], key="warm")[0] == 201
+
+    def run(voters: range) -> float:
         statuses = set()
         start = time.perf_counter()
-        for i in range(n):
+        for i in voters:
             statuses.add(api.post(BASE + "/ballot", bodies[i], key=f"b{i}")[0])
         elapsed = time.perf_counter() - start
-    assert statuses == {201}, statuses
-    return elapsed
+        assert statuses == {201}, statuses
+        return elapsed
+
+    return run
 
 
-def put_run(n: int, app_item: bool = False) -> float:
-    """n conditional put_item to a fresh table: a small ballot item, or the very item the app writes."""
+def _put_side(n: int, app_item: bool = False) -> Callable[[range], float]:
+    """Conditional put_item to a fresh table: a small ballot item, or the very item the app writes."""
     from datetime import UTC, datetime
 
     from chalicelib.records import BallotRecord
@@ -116,16 +123,33 @@ def put_run(n: int, app_item: bool = False) -> float:
         items = [{"PK": {"S": "BALLOTS#m#p"}, "SK": {"S": f"BALLOT#{i:064d}"},
                   "choices": {"M": {"municipality": {"M": {"market-all": {"N": "1"}}}}},
                   "receipt": {"S": "AAAA-BBBB-CCCC"}} for i in range(n)]
-    start = time.perf_counter()
-    for item in items:
-        repo.client.put_item(TableName=repo.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
-    return time.perf_counter() - start
+
+    def run(voters: range) -> float:
+        start = time.perf_counter()
+        for i in voters:
+            repo.client.put_item(TableName=repo.table, Item=items[i], ConditionExpression="attribute_not_exists(PK)")
+        return time.perf_counter() - start
+
+    return run
+
+
+def interleaved_run(n: int, chunk: int) -> tuple[float, float, float]:
+    """n ballots through the app, n plain put_item, n put_item of the app's item, alternating in chunks
+    of `chunk` (so a change in the machine's load hits the three alike) → seconds of each."""
+    with contextlib.ExitStack() as stack:
+        sides = [_app_side(stack, n), _put_side(n), _put_side(n, app_item=True)]
+        totals = [0.0, 0.0, 0.0]
+        for first in range(0, n, chunk):
+            for k, run in enumerate(sides):
+                totals[k] += run(range(first, min(first + chunk, n)))
+    return totals[0], totals[1], totals[2]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs; the minimum of each is shown")
+    parser.add_argument("--chunk", type=int, default=50, help="ballots per side before switching sides")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "functions"))
 
@@ -141,10 +165,11 @@ def main() -> None:
                  "the ballot's key is its receipt code", "no index"))
     n = args.ballots
     app, put, same = [], [], []
-    for _ in range(args.repeat):  # interleaved, so drift in the machine's load hits both sides
-        app.append(app_run(n))
-        put.append(put_run(n))
-        same.append(put_run(n, app_item=True))
+    for _ in range(args.repeat):
+        a, p, s = interleaved_run(n, args.chunk)
+        app.append(a)
+        put.append(p)
+        same.append(s)
     app_time, put_time, same_time = min(app), min(put), min(same)
     rows.append((f"{n} ballots (min of {args.repeat})", f"{app_time:.2f} s through the app",
                  f"{put_time:.2f} s plain put_item", f"{app_time / put_time:.2f}x (target <= 1.3x)"))
