@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from prachakhom.errors import ContentError, Problem, display_path
 from prachakhom.models import (
+    Budget,
     Municipality,
     Process,
     ProcessTemplate,
@@ -250,17 +251,44 @@ def _load_process(
         return None
     ballot_files = _ballot_files(pdir / "ballots", rules, municipality, col)
     for pot_id, ballot_path in ballot_files.items():
-        _check_ballot_file(ballot_path, pot_id, process, proposal_docs, col)
+        _check_ballot_file(ballot_path, pot_id, process, rules, municipality, proposal_docs, col)
     return ProcessDoc(
         pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir
     )
 
 
+MUNICIPALITY_POT = "municipality"
+
+
 def pot_ids(rules: ProcessTemplate, municipality: Municipality) -> list[str]:
     """The pots a process has: `village-<n>` for each village (if per-village), then `municipality`."""
-    pots = [f"village-{v.number}" for v in municipality.villages] if rules.pots.per_village else []
+    pots = [village_pot(v.number) for v in municipality.villages] if rules.pots.per_village else []
     if rules.pots.municipality_wide:
-        pots.append("municipality")
+        pots.append(MUNICIPALITY_POT)
+    return pots
+
+
+def village_pot(number: int) -> str:
+    return f"village-{number}"
+
+
+def pot_village(pot_id: str) -> int | None:
+    """The village number of a `village-<n>` pot; None for the municipality-wide pot."""
+    return None if pot_id == MUNICIPALITY_POT else int(pot_id.removeprefix("village-"))
+
+
+def pot_budgets(rules: ProcessTemplate, budget: Budget | None, municipality: Municipality) -> dict[str, int]:
+    """Pot id → baht, in ballot order. The municipality-wide pot holds `municipality_wide`, or, when
+    that is not given, whatever the villages leave of the total."""
+    if budget is None:
+        return {}
+    pots = {
+        pot: budget.villages.get(village, 0)
+        for pot in pot_ids(rules, municipality)
+        if (village := pot_village(pot)) is not None
+    }
+    if rules.pots.municipality_wide:
+        pots[MUNICIPALITY_POT] = budget.municipality_wide or (budget.total - sum(budget.villages.values()))
     return pots
 
 
@@ -349,7 +377,13 @@ def _check_budget(
 
 
 def _check_ballot_file(
-    path: Path, pot_id: str, process: Process, proposals: dict[str, ProposalDoc], col: _Collector
+    path: Path,
+    pot_id: str,
+    process: Process,
+    rules: ProcessTemplate,
+    municipality: Municipality,
+    proposals: dict[str, ProposalDoc],
+    col: _Collector,
 ) -> None:
     """A ballots file must be readable Pabulib whose budget and projects match this process's pot."""
     from prachakhom.tally.pabulib import PabulibError, read_pabulib_file
@@ -359,15 +393,11 @@ def _check_ballot_file(
     except (PabulibError, UnicodeDecodeError) as err:
         col.add(path, "", f"not a valid Pabulib file: {err}")
         return
-    budget = process.budget
-    if budget is not None:
-        expected = budget.municipality_wide if pot_id == "municipality" else budget.villages.get(
-            int(pot_id.removeprefix("village-")), 0
-        )
-        if election.pot.to_units(election.pot.budget) != expected:
-            col.add(path, "META.budget", f"budget {election.pot.to_units(election.pot.budget)} differs from "
-                    f"this pot's budget in process.yaml ({expected})")
-    village = None if pot_id == "municipality" else int(pot_id.removeprefix("village-"))
+    expected = pot_budgets(rules, process.budget, municipality).get(pot_id)
+    if expected is not None and election.pot.to_units(election.pot.budget) != expected:
+        col.add(path, "META.budget", f"budget {election.pot.to_units(election.pot.budget)} differs from "
+                f"this pot's budget in process.yaml ({expected})")
+    village = pot_village(pot_id)
     for project in election.pot.projects:
         doc = proposals.get(project.id)
         if doc is None:
@@ -457,7 +487,12 @@ def _subdirs(folder: Path) -> Iterator[Path]:
 
 def proposal_cost(doc: ProposalDoc) -> int | None:
     """The cost on the ballot: staff's revised estimate if any, else the proposer's."""
-    review = doc.proposal.feasibility
+    return ballot_cost(doc.proposal)
+
+
+def ballot_cost(proposal: Proposal) -> int | None:
+    """Staff's revised estimate if any, else the proposer's own."""
+    review = proposal.feasibility
     if review is not None and review.revised_cost is not None:
         return review.revised_cost
-    return doc.proposal.cost
+    return proposal.cost

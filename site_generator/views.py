@@ -10,9 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prachakhom.ballot import pot_of
-from prachakhom.content import MunicipalityDoc, ProcessDoc, ProposalDoc, pot_ids, proposal_cost
+from prachakhom.content import (
+    MunicipalityDoc,
+    ProcessDoc,
+    ProposalDoc,
+    pot_budgets,
+    pot_village,
+    proposal_cost,
+)
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
     PUBLIC_PROPOSAL_STATUSES,
@@ -28,6 +36,9 @@ from prachakhom.models import (
 )
 from prachakhom.phase import current_phase, days_left
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
+
+if TYPE_CHECKING:
+    from site_generator.results import ProcessResults
 
 PROPOSAL_STATUS_LABELS = {
     "published": "รอคัดกรอง",
@@ -153,7 +164,8 @@ class ProcessView:
     ballot_files: dict[str, Path]
     snapshot: ProcessSnapshot | None
     today: date
-    outcome: object | None = field(default=None)
+    outcome: ProcessResults | None = field(default=None)
+    """Set by the plugin once voting has closed (site_generator.results)."""
 
     @property
     def actions(self) -> list[str]:
@@ -324,17 +336,14 @@ def _projects(municipality: Municipality, doc: ProcessDoc) -> list[ProjectView]:
 
 
 def _pots(municipality: Municipality, doc: ProcessDoc) -> list[PotView]:
-    budget = doc.process.budget
-    if budget is None:
-        return []
     pots = []
-    for pot_id in pot_ids(doc.rules, municipality):
-        if pot_id == "municipality":
-            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA})", budget.municipality_wide, None))
+    for pot_id, budget in pot_budgets(doc.rules, doc.process.budget, municipality).items():
+        number = pot_village(pot_id)
+        if number is None:
+            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA})", budget, None))
         else:
-            number = int(pot_id.removeprefix("village-"))
             village = municipality.village(number)
-            pots.append(PotView(pot_id, place_name(village), budget.villages.get(number, 0), village))
+            pots.append(PotView(pot_id, place_name(village), budget, village))
     return pots
 
 
