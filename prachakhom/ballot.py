@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from prachakhom.content import ProcessDoc, proposal_cost
+from prachakhom.content import ProcessDoc, ballot_cost
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import (
@@ -70,23 +70,13 @@ def pot_budgets(doc: ProcessDoc, municipality: Municipality) -> dict[str, int]:
     return pots
 
 
-def online_cost(proposal: Proposal) -> int | None:
-    review = proposal.feasibility
-    if review is not None and review.revised_cost is not None:
-        return review.revised_cost
-    return proposal.cost
-
-
 def ballot_projects(doc: ProcessDoc, online: Iterable[tuple[str, Proposal]]) -> dict[str, BallotProject]:
-    """Slug → project for every proposal on the ballot: staff-entered ones and online ones."""
+    """Slug → project for every proposal on the ballot: staff-entered ones, then online ones (which
+    win a shared slug). The cost is staff's revised estimate if any (`ballot_cost`)."""
+    staff = [(slug, pdoc.proposal) for slug, pdoc in doc.proposals.items()]
     projects: dict[str, BallotProject] = {}
-    for slug, pdoc in doc.proposals.items():
-        cost = proposal_cost(pdoc)
-        if pdoc.proposal.status in BALLOT_PROPOSAL_STATUSES and cost is not None:
-            projects[slug] = BallotProject(slug, pot_of(doc.rules, pdoc.proposal.village), cost,
-                                           pdoc.proposal.title)
-    for slug, proposal in online:
-        cost = online_cost(proposal)
+    for slug, proposal in [*staff, *online]:
+        cost = ballot_cost(proposal)
         if proposal.status in BALLOT_PROPOSAL_STATUSES and cost is not None:
             projects[slug] = BallotProject(slug, pot_of(doc.rules, proposal.village), cost, proposal.title)
     return projects
