@@ -32,19 +32,20 @@ if TYPE_CHECKING:
 
 def export_process(service: ParticipationService, place: Place, data_dir: Path) -> Path:
     """Write the snapshot (and, after the vote, the ballots per pot) of one process."""
-    from chalicelib.service import _as_proposal
+    from chalicelib.service import _as_proposal, visible_comment_counts
 
     m, p = place.municipality.slug, place.process.slug
     repo = service.repository
     state = service.state(place)
     online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
+    comments = repo.list_comments(m, p)  # one read for the counts and the published copy
     closed = voting_closed(place.process.rules, state.phase)
     ballots = counted_choices(repo.list_ballots(m, p), state.vote_closed_at if closed else None)
     snapshot = ProcessSnapshot(
         municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
         proposals=[StoredProposal(slug=r.slug, proposal=_as_proposal(r), body=r.description) for r in online],
-        comment_counts=service.comment_counts(m, p), support_counts=repo.support_counts(m, p),
-        ballots_cast=len(ballots), comments=published_comments(repo.list_comments(m, p)),
+        comment_counts=visible_comment_counts(comments), support_counts=repo.support_counts(m, p),
+        ballots_cast=len(ballots), comments=published_comments(comments),
         exported_at=service.clock.now(),
     )
     path = save_snapshot(data_dir, snapshot)

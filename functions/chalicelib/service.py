@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Collection
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
@@ -275,11 +276,7 @@ class ParticipationService:
         return {"ok": True, "comment": _comment_view(comment), "created": True}
 
     def comment_counts(self, municipality: str, process: str) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for c in self.repository.list_comments(municipality, process):
-            if not c.hidden:
-                counts[c.proposal] = counts.get(c.proposal, 0) + 1
-        return counts
+        return visible_comment_counts(self.repository.list_comments(municipality, process))
 
     # --- ballots -------------------------------------------------------------------------------
     def ballot_projects(self, place: Place) -> dict[str, BallotProject]:
@@ -507,6 +504,11 @@ def idempotency_key(header: str | None) -> str:
     """The client's key, or a fresh one (then a retry cannot be recognised: clients should send one)."""
     key = (header or "").strip()
     return key[:200] if key else "auto-" + uuid.uuid4().hex
+
+
+def visible_comment_counts(comments: Iterable[CommentRecord]) -> dict[str, int]:
+    """Proposal slug → comments not hidden (proposals without any are absent)."""
+    return dict(Counter(c.proposal for c in comments if not c.hidden))
 
 
 def _digest(*parts: str) -> str:
