@@ -48,7 +48,7 @@ from prachakhom.ballot import (
 from prachakhom.content import Content, MunicipalityDoc, ProcessDoc
 from prachakhom.identity import age_on, is_valid_national_id, keyed_hash, voter_key
 from prachakhom.messages import message
-from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot, Proposal
+from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, FeasibilityReview, PointsBallot, Proposal
 from prachakhom.participation import check_action, phase_now, phases_allowing, voting_closed
 from prachakhom.phase import days_left, next_phase
 
@@ -89,20 +89,20 @@ class ParticipationService:
 
     # --- places and phases ---------------------------------------------------------------------
     def place(self, municipality: str, process: str) -> Place:
-        content = self._content()
-        mdoc = content.municipalities.get(municipality)
-        if mdoc is None:
-            raise NotFound.one("unknown_municipality", ("path", "municipality"))
+        mdoc = self._municipality(municipality)
         pdoc = mdoc.processes.get(process)
         if pdoc is None:
             raise NotFound.one("unknown_process", ("path", "process"))
         return Place(mdoc, pdoc)
 
     def place_processes(self, municipality: str) -> list[str]:
+        return list(self._municipality(municipality).processes)
+
+    def _municipality(self, municipality: str) -> MunicipalityDoc:
         mdoc = self._content().municipalities.get(municipality)
         if mdoc is None:
             raise NotFound.one("unknown_municipality", ("path", "municipality"))
-        return list(mdoc.processes)
+        return mdoc
 
     def state(self, place: Place) -> ProcessState:
         """The stored phase; stored now from content/calendar if the process has none yet."""
@@ -536,8 +536,6 @@ def _choices(body: BallotIn, points: bool) -> dict[str, dict[str, int]]:
 
 
 def _as_proposal(r: ProposalRecord) -> Proposal:
-    from prachakhom.models import FeasibilityReview
-
     review = None
     if r.feasibility is not None:
         review = FeasibilityReview(feasible=r.feasibility.feasible, answer=r.feasibility.answer,
@@ -548,21 +546,20 @@ def _as_proposal(r: ProposalRecord) -> Proposal:
 
 
 def _proposal_view(r: ProposalRecord) -> dict[str, Any]:
-    f = r.feasibility
     return {"slug": r.slug, "title": r.title, "summary": r.summary, "description": r.description,
             "category": r.category, "village": r.village, "cost": r.cost, "author": r.author, "status": r.status,
             "source": "online", "submitted_on": r.submitted_at.date().isoformat(),
-            "feasibility": None if f is None else {"feasible": f.feasible, "answer": f.answer,
-                                                   "revised_cost": f.revised_cost}}
+            "feasibility": _feasibility_view(r.feasibility)}
 
 
 def _content_proposal_view(slug: str, p: Proposal, body: str) -> dict[str, Any]:
-    f = p.feasibility
     return {"slug": slug, "title": p.title, "summary": p.summary, "description": body, "category": p.category,
             "village": p.village, "cost": p.cost, "author": p.author, "status": p.status, "source": p.source,
-            "submitted_on": p.submitted_on.isoformat(),
-            "feasibility": None if f is None else {"feasible": f.feasible, "answer": f.answer,
-                                                   "revised_cost": f.revised_cost}}
+            "submitted_on": p.submitted_on.isoformat(), "feasibility": _feasibility_view(p.feasibility)}
+
+
+def _feasibility_view(f: Feasibility | FeasibilityReview | None) -> dict[str, Any] | None:
+    return None if f is None else {"feasible": f.feasible, "answer": f.answer, "revised_cost": f.revised_cost}
 
 
 def _comment_view(c: CommentRecord) -> dict[str, Any]:
