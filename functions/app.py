@@ -1,6 +1,9 @@
 """Prachakhom API (Chalice). Thin: routes live in blueprints, logic in chalicelib.service and the core."""
 
-from chalice import Chalice, Rate
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Rate, Response
 from chalicelib import jobs, resident, staff
 from chalicelib.errors import reshape_chalice_error
 
@@ -10,15 +13,15 @@ app.register_blueprint(staff.bp)
 
 
 @app.middleware("http")
-def one_error_shape(event, get_response):
+def one_error_shape(event: Any, get_response: Callable[[Any], Response]) -> Response:
     return reshape_chalice_error(get_response(event))
 
 
 @app.lambda_function(name="rebuild")
-def rebuild(event, context):
+def rebuild(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return jobs.rebuild(event)
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="advance-phases")
-def advance_phases(event):
+def advance_phases(event: Any) -> None:
     jobs.advance_phases()

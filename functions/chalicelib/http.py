@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chalice import CORSConfig, Response
+from chalice import Blueprint, CORSConfig, Response
 
 from chalicelib.errors import ApiError, error_response
 
@@ -40,3 +41,19 @@ def api(view: F) -> F:
 
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
     return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
+
+
+def created_response(body: dict[str, Any], created: bool) -> Response:
+    """201 when the request stored something, 200 when it found it stored (a retry or a repeat)."""
+    return json_response(body, 201 if created else 200)
+
+
+def request_key(bp: Blueprint) -> str:
+    """The current request's Idempotency-Key header, or a fresh key."""
+    return idempotency_key(bp.current_request.headers.get("idempotency-key"))
+
+
+def idempotency_key(header: str | None) -> str:
+    """The client's key, or a fresh one (then a retry cannot be recognised: clients should send one)."""
+    key = (header or "").strip()
+    return key[:200] if key else "auto-" + uuid.uuid4().hex

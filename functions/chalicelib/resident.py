@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib import context
-from chalicelib.http import CORS, api, json_response
+from chalicelib.http import CORS, api, created_response, request_key
 from chalicelib.requests import BallotIn, CommentIn, ProposalIn, ReportIn, SupportIn, parse_body
-from chalicelib.service import idempotency_key
 
 bp = Blueprint(__name__)
 BASE = "/api/municipalities/{municipality}/processes/{process}"
-
-
-def _idem() -> str:
-    return idempotency_key(bp.current_request.headers.get("idempotency-key"))
 
 
 @bp.route("/api/health", methods=["GET"], cors=CORS)
@@ -39,10 +34,10 @@ def list_proposals(municipality: str, process: str) -> dict:
 
 @bp.route(BASE + "/proposals", methods=["POST"], cors=CORS)
 @api
-def submit_proposal(municipality: str, process: str):  # noqa: ANN201
+def submit_proposal(municipality: str, process: str) -> Response:
     body = parse_body(ProposalIn, bp.current_request.raw_body)
-    result, created = context.service().submit_proposal(municipality, process, body, _idem())
-    return json_response(result, 201 if created else 200)
+    result, created = context.service().submit_proposal(municipality, process, body, request_key(bp))
+    return created_response(result, created)
 
 
 @bp.route(BASE + "/proposals/{proposal}", methods=["GET"], cors=CORS)
@@ -59,40 +54,40 @@ def list_comments(municipality: str, process: str, proposal: str) -> dict:
 
 @bp.route(BASE + "/proposals/{proposal}/comments", methods=["POST"], cors=CORS)
 @api
-def add_comment(municipality: str, process: str, proposal: str):  # noqa: ANN201
+def add_comment(municipality: str, process: str, proposal: str) -> Response:
     body = parse_body(CommentIn, bp.current_request.raw_body)
-    result, created = context.service().add_comment(municipality, process, proposal, body, _idem())
-    return json_response(result, 201 if created else 200)
+    result, created = context.service().add_comment(municipality, process, proposal, body, request_key(bp))
+    return created_response(result, created)
 
 
 @bp.route(BASE + "/proposals/{proposal}/comments/{comment}/reports", methods=["POST"], cors=CORS)
 @api
 def report_comment(municipality: str, process: str, proposal: str, comment: str) -> dict:
     body = parse_body(ReportIn, bp.current_request.raw_body)
-    return context.service().report_comment(municipality, process, proposal, comment, body, _idem())
+    return context.service().report_comment(municipality, process, proposal, comment, body, request_key(bp))
 
 
 @bp.route(BASE + "/proposals/{proposal}/support", methods=["POST"], cors=CORS)
 @api
-def support_proposal(municipality: str, process: str, proposal: str):  # noqa: ANN201
+def support_proposal(municipality: str, process: str, proposal: str) -> Response:
     body = parse_body(SupportIn, bp.current_request.raw_body)
     result, created = context.service().support(municipality, process, proposal, body)
-    return json_response(result, 201 if created else 200)
+    return created_response(result, created)
 
 
 @bp.route(BASE + "/ballot", methods=["POST"], cors=CORS)
 @api
-def cast_ballot(municipality: str, process: str):  # noqa: ANN201
+def cast_ballot(municipality: str, process: str) -> Response:
     body = parse_body(BallotIn, bp.current_request.raw_body)
-    result, created = context.service().cast_ballot(municipality, process, body, _idem())
-    return json_response(result, 201 if created else 200)
+    result, created = context.service().cast_ballot(municipality, process, body, request_key(bp))
+    return created_response(result, created)
 
 
 @bp.route(BASE + "/ballot", methods=["PUT"], cors=CORS)
 @api
 def change_ballot(municipality: str, process: str) -> dict:
     body = parse_body(BallotIn, bp.current_request.raw_body)
-    return context.service().change_ballot(municipality, process, body, _idem())
+    return context.service().change_ballot(municipality, process, body, request_key(bp))
 
 
 @bp.route(BASE + "/receipts/{receipt}", methods=["GET"], cors=CORS)

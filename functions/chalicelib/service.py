@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -498,12 +497,6 @@ class ParticipationService:
             view["contact"] = self.repository.get_contact(municipality, process, r.slug)
             out.append(view)
         return out
-
-
-def idempotency_key(header: str | None) -> str:
-    """The client's key, or a fresh one (then a retry cannot be recognised: clients should send one)."""
-    key = (header or "").strip()
-    return key[:200] if key else "auto-" + uuid.uuid4().hex
 
 
 def visible_comment_counts(comments: Iterable[CommentRecord]) -> dict[str, int]:

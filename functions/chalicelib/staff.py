@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint
 
 from chalicelib import context
-from chalicelib.http import CORS, api
+from chalicelib.http import CORS, api, request_key
 from chalicelib.requests import ModerationIn, PhaseChangeIn, parse_body
-from chalicelib.service import idempotency_key
+
+if TYPE_CHECKING:
+    from chalicelib.service import ParticipationService
 
 bp = Blueprint(__name__)
 BASE = "/api/staff/municipalities/{municipality}/processes/{process}"
 
 
-def _authorized(municipality: str):  # noqa: ANN202
+def _authorized(municipality: str) -> ParticipationService:
+    """The service, once the request's bearer token is this municipality's (else 401)."""
     svc = context.service()
     svc.authorize(municipality, bp.current_request.headers.get("authorization"))
     return svc
@@ -24,8 +29,7 @@ def _authorized(municipality: str):  # noqa: ANN202
 def advance_phase(municipality: str, process: str) -> dict:
     svc = _authorized(municipality)
     body = parse_body(PhaseChangeIn, bp.current_request.raw_body)
-    key = idempotency_key(bp.current_request.headers.get("idempotency-key"))
-    return svc.advance_phase(municipality, process, body, key)
+    return svc.advance_phase(municipality, process, body, request_key(bp))
 
 
 @bp.route(BASE + "/proposals", methods=["GET"], cors=CORS)
