@@ -184,11 +184,8 @@ class MemoryRepository(Repository):
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
                      change_key: str, closes_vote: bool = False) -> ProcessState:
         with self._lock:
-            state = self._states.get((municipality, process))
-            if state is None:
-                raise StateMissing()
-            if state.phase != expected:
-                raise PhaseMismatch(state.phase)
+            self._guard(municipality, process, (expected,))
+            state = self._states[(municipality, process)]
             state = ProcessState(municipality, process, new, at, change_key,
                                  at if closes_vote else state.vote_closed_at)
             self._states[(municipality, process)] = state
