@@ -121,6 +121,19 @@ def _native(value: Any) -> Any:
     return value
 
 
+def _condition_failed(err: ClientError) -> bool:
+    """True when the write's condition refused it (an answer for the caller); callers re-raise the rest."""
+    return err.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def _cancellation_codes(err: ClientError) -> list[str]:
+    """Why a cancelled transaction refused each of its items ("None": not that one); [] if `err` is
+    not a cancelled transaction."""
+    if err.response["Error"]["Code"] != "TransactionCanceledException":
+        return []
+    return [r.get("Code", "None") for r in err.response.get("CancellationReasons") or []]
+
+
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
@@ -149,11 +162,8 @@ class DynamoRepository(Repository):
         try:
             response = self.client.transact_write_items(TransactItems=items, ReturnConsumedCapacity="TOTAL")
         except ClientError as err:
-            if err.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = err.response.get("CancellationReasons") or []
-            codes = [r.get("Code", "None") for r in reasons]
-            if not codes or all(c == "None" for c in codes):
+            codes = _cancellation_codes(err)
+            if all(c == "None" for c in codes):
                 raise
             if codes[0] == "ConditionalCheckFailed":
                 self._raise_phase(m, p)
@@ -201,7 +211,7 @@ class DynamoRepository(Repository):
         try:
             self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
         stored = self.get_state(state.municipality, state.process)
         assert stored is not None
@@ -224,7 +234,7 @@ class DynamoRepository(Repository):
                 ReturnValues="ALL_NEW",
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
             self._raise_phase(municipality, process)
         return _state(municipality, process, _read(response["Attributes"]))
@@ -275,7 +285,7 @@ class DynamoRepository(Repository):
                 ReturnValues="ALL_NEW",
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
             current = self.get_proposal(municipality, process, slug)
             if current is None:
@@ -329,12 +339,10 @@ class DynamoRepository(Repository):
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as err:
-            if err.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            codes = [r.get("Code") for r in err.response.get("CancellationReasons") or []]
-            if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            codes = _cancellation_codes(err)
+            if codes[1:2] == ["ConditionalCheckFailed"]:
                 raise NotStored() from None
-            if codes and codes[0] == "ConditionalCheckFailed":
+            if codes[:1] == ["ConditionalCheckFailed"]:
                 raise AlreadyExists() from None
             raise
         try:
@@ -344,7 +352,7 @@ class DynamoRepository(Repository):
                                     ExpressionAttributeValues={":t": {"BOOL": True}, ":f": {"BOOL": False},
                                                                ":n": {"N": str(threshold)}})
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
         comment = self.get_comment(municipality, process, proposal, comment_id)
         assert comment is not None
@@ -386,7 +394,7 @@ class DynamoRepository(Repository):
                                             ConditionExpression="attribute_not_exists(PK)",
                                             ReturnConsumedCapacity="TOTAL")
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
             existing = self.get_ballot(m, p, ballot.receipt)
             assert existing is not None
@@ -420,7 +428,7 @@ class DynamoRepository(Repository):
                 ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL",
             )
         except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not _condition_failed(err):
                 raise
             current = self.get_ballot(m, p, ballot.receipt)
             if current is None or current.ballot_id != ballot.ballot_id:
