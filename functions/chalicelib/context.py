@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chalicelib.service import ParticipationService
+    from chalicelib.repository import Repository
+    from chalicelib.service import Clock, ParticipationService, Rebuilder
 
 HERE = Path(__file__).resolve().parent
 
@@ -117,7 +118,8 @@ def _boto_client(name: str, endpoint: str | None, region: str) -> Any:
     return boto3.client(name, endpoint_url=endpoint, region_name=region)
 
 
-def build_service(settings: Settings, clock: Any = None, repository: Any = None) -> ParticipationService:
+def build_service(settings: Settings, clock: Clock | None = None,
+                  repository: Repository | None = None) -> ParticipationService:
     from chalicelib.repository import MemoryRepository
     from chalicelib.service import ParticipationService
     from prachakhom.content import load_content
@@ -138,7 +140,8 @@ def build_service(settings: Settings, clock: Any = None, repository: Any = None)
     return svc
 
 
-def make_rebuilder(settings: Settings, get_service: Any) -> Any:
+def make_rebuilder(settings: Settings, get_service: Callable[[], ParticipationService]) -> Rebuilder:
+    """`get_service` rather than the service: the service is built with its rebuilder."""
     from chalicelib.rebuild import LambdaRebuilder, LocalRebuilder, NoRebuilder
 
     if settings.rebuild == "local" and settings.site_dir is not None:

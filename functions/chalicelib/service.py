@@ -7,6 +7,7 @@ same code against memory or DynamoDB with a fixed clock.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable
@@ -411,8 +412,6 @@ class ParticipationService:
 
     # --- staff ---------------------------------------------------------------------------------
     def authorize(self, municipality: str, authorization: str | None) -> None:
-        import hmac
-
         expected = self._staff_tokens.get(municipality)
         given = (authorization or "").removeprefix("Bearer ").strip()
         if not expected or not given or not hmac.compare_digest(expected, given):
