@@ -38,17 +38,17 @@ def phases_allowing(rules: ProcessTemplate, action: str) -> list[str]:
     return [p.key for p in rules.phases if action in p.actions]
 
 
-def check_action(
-    rules: ProcessTemplate, process: Process, current: str, action: str, today: date
-) -> PhaseRefusal | None:
+def check_action(rules: ProcessTemplate, process: Process, current: str, action: str) -> PhaseRefusal | None:
     """None if `action` is allowed in phase `current`, else a refusal naming the phase that allows it."""
     allowed = phases_allowing(rules, action)
     if current in allowed:
         return None
-    return PhaseRefusal(action, current, tuple(allowed), refusal_text(rules, process, current, action, today))
+    return PhaseRefusal(action, current, tuple(allowed), refusal_text(rules, process, current, action))
 
 
-def refusal_text(rules: ProcessTemplate, process: Process, current: str, action: str, today: date) -> str:
+def refusal_text(rules: ProcessTemplate, process: Process, current: str, action: str) -> str:
+    """Why `action` is refused in phase `current`, naming the next phase that allows it (with its
+    dates) or, if none is ahead, the one that allowed it and has closed."""
     verb = ACTION_TH.get(action, action)
     now = f"ขณะนี้อยู่ในช่วง “{rules.phase(current).name}” จึงยัง{verb}ไม่ได้"
     keys = [p.key for p in process.phases]

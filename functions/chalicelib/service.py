@@ -130,7 +130,7 @@ class ParticipationService:
             raise self._wrong_phase(place, err.current, action) from None
 
     def _wrong_phase(self, place: Place, current: str, action: str) -> WrongPhase:
-        refusal = check_action(place.process.rules, place.process.process, current, action, self.clock.now().date())
+        refusal = check_action(place.process.rules, place.process.process, current, action)
         msg = refusal.message if refusal else message("invalid")
         return WrongPhase.one("wrong_phase", ("path", "process"), msg=msg)
 
