@@ -157,6 +157,11 @@ class DynamoRepository(Repository):
             "ExpressionAttributeValues": values,
         }}
 
+    def _put_new(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A transaction item that creates the item, refused if its key is taken."""
+        return {"Put": {"TableName": self.table, "Item": _item(values),
+                        "ConditionExpression": "attribute_not_exists(PK)"}}
+
     def _transact(self, m: str, p: str, items: list[dict[str, Any]]) -> list[str]:
         """Run the transaction; return the cancellation codes per item ([] if it went through)."""
         try:
@@ -245,11 +250,8 @@ class DynamoRepository(Repository):
         m, p = proposal.municipality, proposal.process
         values = asdict(proposal)
         values["feasibility"] = None
-        items = [self._phase_check(m, p, phases), {"Put": {
-            "TableName": self.table,
-            "Item": _item({"PK": proc_pk(m, p), "SK": f"PROPOSAL#{proposal.slug}", **values}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }}]
+        items = [self._phase_check(m, p, phases),
+                 self._put_new({"PK": proc_pk(m, p), "SK": f"PROPOSAL#{proposal.slug}", **values})]
         if contact:
             items.append({"Put": {"TableName": self.table, "Item": _item({
                 "PK": private_pk(m, p), "SK": f"CONTACT#{proposal.slug}", "contact": contact})}})
@@ -300,12 +302,9 @@ class DynamoRepository(Repository):
     # --- comments ------------------------------------------------------------------------------
     def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]:
         m, p = comment.municipality, comment.process
-        items = [self._phase_check(m, p, phases), {"Put": {
-            "TableName": self.table,
-            "Item": _item({"PK": proc_pk(m, p), "SK": f"COMMENT#{comment.proposal}#{comment.id}",
-                           **asdict(comment)}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }}]
+        items = [self._phase_check(m, p, phases),
+                 self._put_new({"PK": proc_pk(m, p), "SK": f"COMMENT#{comment.proposal}#{comment.id}",
+                                **asdict(comment)})]
         if self._transact(m, p, items):
             existing = self.get_comment(m, p, comment.proposal, comment.id)
             assert existing is not None
@@ -328,9 +327,7 @@ class DynamoRepository(Repository):
         pk = proc_pk(municipality, process)
         key = {"PK": {"S": pk}, "SK": {"S": f"COMMENT#{proposal}#{comment_id}"}}
         items = [
-            {"Put": {"TableName": self.table,
-                     "Item": _item({"PK": pk, "SK": f"REPORT#{proposal}#{comment_id}#{reporter}"}),
-                     "ConditionExpression": "attribute_not_exists(PK)"}},
+            self._put_new({"PK": pk, "SK": f"REPORT#{proposal}#{comment_id}#{reporter}"}),
             {"Update": {"TableName": self.table, "Key": key, "UpdateExpression": "ADD #reports :one",
                         "ExpressionAttributeNames": {"#reports": "reports"},
                         "ConditionExpression": "attribute_exists(PK)",
@@ -361,12 +358,9 @@ class DynamoRepository(Repository):
     # --- supports -------------------------------------------------------------------------------
     def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
                     phases: Collection[str]) -> bool:
-        pk = proc_pk(municipality, process)
-        items = [self._phase_check(municipality, process, phases), {"Put": {
-            "TableName": self.table,
-            "Item": _item({"PK": pk, "SK": f"SUPPORT#{proposal}#{supporter}", "at": at}),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }}]
+        items = [self._phase_check(municipality, process, phases),
+                 self._put_new({"PK": proc_pk(municipality, process), "SK": f"SUPPORT#{proposal}#{supporter}",
+                                "at": at})]
         return not self._transact(municipality, process, items)
 
     def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
