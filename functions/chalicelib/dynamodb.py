@@ -270,8 +270,8 @@ class DynamoRepository(Repository):
 
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
                             status: str, feasibility: Feasibility | None) -> ProposalRecord:
-        values: dict[str, Any] = {f":expected{i}": {"S": s} for i, s in enumerate(expected)}
-        values[":status"] = {"S": status}
+        allowed = {f":expected{i}": {"S": s} for i, s in enumerate(expected)}
+        values: dict[str, Any] = {**allowed, ":status": {"S": status}}
         update = "SET #status = :status"
         if feasibility is not None:
             update += ", feasibility = :f"
@@ -281,7 +281,7 @@ class DynamoRepository(Repository):
                 TableName=self.table,
                 Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": f"PROPOSAL#{slug}"}},
                 UpdateExpression=update,
-                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(k for k in values if k.startswith(':expected'))})",
+                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(allowed)})",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
