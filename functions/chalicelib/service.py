@@ -53,6 +53,8 @@ from prachakhom.participation import check_action, phase_now, phases_allowing, v
 from prachakhom.phase import days_left, next_phase
 
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 BALLOT_PROJECTS_TTL = 30.0
 """Seconds a warm container keeps a process's ballot projects (staff decide feasibility before voting)."""
 PHASE_TTL = 5.0
@@ -141,9 +143,9 @@ class ParticipationService:
         """
         key = (place.municipality.slug, place.process.slug)
         allowed = phases_allowing(place.process.rules, action)
-        cached = self._phases.get(key)
-        if cached is not None and time.monotonic() - cached[0] < self.phase_ttl and cached[1].phase in allowed:
-            return cached[1]
+        cached = _fresh(self._phases, key, self.phase_ttl)
+        if cached is not None and cached.phase in allowed:
+            return cached
         state = self.state(place)
         self._phases[key] = (time.monotonic(), state)
         if state.phase not in allowed:
@@ -281,9 +283,9 @@ class ParticipationService:
     # --- ballots -------------------------------------------------------------------------------
     def ballot_projects(self, place: Place) -> dict[str, BallotProject]:
         key = (place.municipality.slug, place.process.slug)
-        cached = self._projects.get(key)
-        if cached is not None and time.monotonic() - cached[0] < BALLOT_PROJECTS_TTL:
-            return cached[1]
+        cached = _fresh(self._projects, key, BALLOT_PROJECTS_TTL)
+        if cached is not None:
+            return cached
         online = [(r.slug, _as_proposal(r)) for r in self.repository.list_proposals(*key)]
         projects = ballot_projects(place.process, online)
         self._projects[key] = (time.monotonic(), projects)
@@ -501,6 +503,12 @@ class ParticipationService:
 def visible_comment_counts(comments: Iterable[CommentRecord]) -> dict[str, int]:
     """Proposal slug → comments not hidden (proposals without any are absent)."""
     return dict(Counter(c.proposal for c in comments if not c.hidden))
+
+
+def _fresh(entries: dict[K, tuple[float, V]], key: K, ttl: float) -> V | None:
+    """The value stored under `key` less than `ttl` seconds ago (monotonic clock), else None."""
+    hit = entries.get(key)
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < ttl else None
 
 
 def _digest(*parts: str) -> str:
