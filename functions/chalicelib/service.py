@@ -61,6 +61,14 @@ PHASE_TTL = 5.0
 """Seconds a warm container trusts the phase it read when it *accepts* a ballot (a refusal re-reads).
 A read, not a write: at most one GetItem per process per container every PHASE_TTL seconds."""
 
+DECISIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({"under_review"}), "published"),
+    "reject": (frozenset({"under_review", "published"}), "rejected"),
+    "feasible": (frozenset({"published", "feasible", "infeasible"}), "feasible"),
+    "infeasible": (frozenset({"published", "feasible", "infeasible"}), "infeasible"),
+}
+"""Staff decision → (statuses a proposal may have for it, the status it gives)."""
+
 
 class Clock(Protocol):
     def now(self) -> datetime: ...
@@ -465,10 +473,7 @@ class ParticipationService:
 
     def moderate(self, municipality: str, process: str, slug: str, body: ModerationIn) -> dict[str, Any]:
         self.place(municipality, process)
-        rules = {"approve": ({"under_review"}, "published"), "reject": ({"under_review", "published"}, "rejected"),
-                 "feasible": ({"published", "feasible", "infeasible"}, "feasible"),
-                 "infeasible": ({"published", "feasible", "infeasible"}, "infeasible")}
-        expected, status = rules[body.decision]
+        expected, status = DECISIONS[body.decision]
         feasibility = None
         if body.decision in ("feasible", "infeasible"):
             if not body.answer:
