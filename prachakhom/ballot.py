@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from prachakhom.content import ProcessDoc, ballot_cost
+from prachakhom.content import MUNICIPALITY_POT, ProcessDoc, ballot_cost, village_pot
+from prachakhom.content import pot_budgets as content_pot_budgets
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import (
@@ -28,7 +29,6 @@ if TYPE_CHECKING:  # the tally package pulls in numpy: imported on first use, no
     from prachakhom.tally.ballot_rules import BallotRule
     from prachakhom.tally.election import Ballot, Pot
 
-MUNICIPALITY_POT = "municipality"
 Choices = Mapping[str, Mapping[str, int]]
 
 
@@ -52,22 +52,13 @@ class BallotProblem:
 def pot_of(rules: ProcessTemplate, village: int | None) -> str:
     """A proposal for village n sits in `village-n` if the process has village pots."""
     if village is not None and rules.pots.per_village:
-        return f"village-{village}"
+        return village_pot(village)
     return MUNICIPALITY_POT
 
 
 def pot_budgets(doc: ProcessDoc, municipality: Municipality) -> dict[str, int]:
     """Pot id → budget in baht (empty for a consultation without a budget)."""
-    budget = doc.process.budget
-    if budget is None:
-        return {}
-    pots: dict[str, int] = {}
-    if doc.rules.pots.per_village:
-        for v in municipality.villages:
-            pots[f"village-{v.number}"] = budget.villages.get(v.number, 0)
-    if doc.rules.pots.municipality_wide:
-        pots[MUNICIPALITY_POT] = budget.municipality_wide or (budget.total - sum(pots.values()))
-    return pots
+    return content_pot_budgets(doc.rules, doc.process.budget, municipality)
 
 
 def ballot_projects(doc: ProcessDoc, online: Iterable[tuple[str, Proposal]]) -> dict[str, BallotProject]:
