@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -89,6 +89,27 @@ class Content:
     root: Path
     templates: dict[tuple[str, int], ProcessTemplate] = field(default_factory=dict)
     municipalities: dict[str, MunicipalityDoc] = field(default_factory=dict)
+
+    def municipality(self, slug: str) -> MunicipalityDoc | None:
+        return self.municipalities.get(slug)
+
+    def municipality_slugs(self) -> list[str]:
+        return list(self.municipalities)
+
+
+class MunicipalityCatalog(Protocol):
+    """Where the API and the rebuild find one municipality's validated content.
+
+    The API and the rebuild serve one municipality at a time: they ask for it by slug and must not
+    need anyone else's content. `Content` (everything loaded from a folder) satisfies it; a store-backed
+    catalog loads and caches one municipality at a time.
+    """
+
+    def municipality(self, slug: str) -> MunicipalityDoc | None:
+        """The municipality's validated content, or None if there is no such municipality."""
+
+    def municipality_slugs(self) -> list[str]:
+        """Every municipality's slug (the scheduler walks them)."""
 
 
 class _Collector:
