@@ -54,7 +54,7 @@ bench-journey: $(VENV)/.installed system-deps $(JS_DEPS)
 
 ## make package: the deployable bundle (core, content and generator vendored) for AWS
 package: $(VENV)/.installed
-	$(BIN)/python -m prachakhom.stack vendor
+	$(BIN)/python -m prachakhom.commands.package vendor
 	cd functions && ../$(BIN)/chalice package --stage prod ../build/sam
 
 clean:

@@ -98,7 +98,7 @@ def make_poster(content_dir: Path, municipality: str, process: str, site_url: st
 
 
 def main(args: Any) -> int:
-    """`prachakhom poster` (arguments defined in prachakhom/cli.py)."""
+    """`prachakhom poster` (arguments defined in prachakhom/commands/cli.py)."""
     try:
         poster = make_poster(args.content, args.municipality, args.process, args.site_url, args.output, args.today,
                              args.village)

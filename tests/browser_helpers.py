@@ -3,7 +3,7 @@
 - `journey_content(root)`: a small content folder with one municipality and four processes: an
   approval, a budget (min share 50%) and a points ballot in the voting phase, and one process open
   for proposals; proposals in both village pots and the municipality-wide pot.
-- `running_stack(content, state)`: `prachakhom.stack.run` (moto + chalice local + the sites, built
+- `running_stack(content, state)`: `prachakhom.commands.demo.run` (moto + chalice local + the sites, built
   with the API URL) in a thread on free loopback ports; stopped when the block ends.
 - `phone_page(browser)`: a phone-sized tab that records every request (to prove nothing comes from
   another host); `axe_violations`, `small_text`, `small_targets`, `thai_font_loaded`, `screenshot`.
@@ -87,7 +87,7 @@ class Stack:
         return self.site + path.lstrip("/")
 
     def scan(self) -> list[dict[str, Any]]:
-        from prachakhom.stack import TABLE, dynamodb
+        from prachakhom.commands.demo import TABLE, dynamodb
 
         client, items, kwargs = dynamodb(self.config), [], {"TableName": TABLE}
         while True:
@@ -111,7 +111,7 @@ class _Out(io.StringIO):
 
 @contextmanager
 def running_stack(content: Path, state: Path) -> Iterator[Stack]:
-    from prachakhom.stack import StackConfig, run
+    from prachakhom.commands.demo import StackConfig, run
     from tests.api_fixtures import free_port
 
     config = StackConfig(state, content, "127.0.0.1", free_port(), free_port(), free_port())

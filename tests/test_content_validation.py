@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from prachakhom.cli import main
+from prachakhom.commands.cli import main
 from prachakhom.content import load_content
 from prachakhom.errors import ContentError
 from tests.conftest import CONTENT, ContentFactory, proposal_data, write_doc, write_yaml

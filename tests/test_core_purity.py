@@ -20,7 +20,7 @@ def core_modules() -> list[str]:
 
 def test_core_imports_no_infrastructure() -> None:
     modules = core_modules()
-    assert "prachakhom.content" in modules and "prachakhom.cli" in modules
+    assert "prachakhom.content" in modules and "prachakhom.commands.cli" in modules
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_poster_command_writes_an_a4_pdf_and_png(tmp_path: Path) -> None:
     # in a child process: the session's browser fixture already runs Playwright's sync API here
     done = subprocess.run(
-        [sys.executable, "-m", "prachakhom.cli", "poster", "--municipality", "non-kha-hom", "--process", "pb-2570",
+        [sys.executable, "-m", "prachakhom.commands.cli", "poster", "--municipality", "non-kha-hom", "--process", "pb-2570",
          "--content", str(CONTENT), "--site-url", "https://pb.example.go.th/", "--output", str(tmp_path),
          "--today", TODAY.isoformat()], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -255,7 +255,7 @@ def receipt_says(page, stack: Stack, code: str) -> tuple[str, str]:  # type: ign
 
 
 def test_receipt_page_shows_pending_counted_and_not_counted(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
-    from prachakhom.stack import _functions_on_path, environment
+    from prachakhom.commands.demo import _functions_on_path, environment
 
     _functions_on_path()
     from chalicelib.context import Settings, build_service

@@ -64,7 +64,7 @@ def test_package_imports_and_serves(tmp_path):
     project = tmp_path / "functions"
     shutil.copytree(FUNCTIONS, project, ignore=shutil.ignore_patterns("vendor", "deployments", "__pycache__"))
     sys.path.insert(0, str(ROOT))
-    from prachakhom.stack import vendor
+    from prachakhom.commands.package import vendor
 
     vendor(project)
     env = {**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-1", "AWS_ACCESS_KEY_ID": "x",

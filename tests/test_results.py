@@ -65,7 +65,7 @@ def test_published_ballots_are_checkable(demo_site: Path) -> None:
         assert hashlib.sha256(data).hexdigest() in html
     assert b"voter_id" not in (results / "data" / f"{pot_id}.json").read_bytes()
     out = subprocess.run(
-        [sys.executable, "-m", "prachakhom.cli", "tally", str(results / "data" / f"{pot_id}.pb"), "--rule", "greedy",
+        [sys.executable, "-m", "prachakhom.commands.cli", "tally", str(results / "data" / f"{pot_id}.pb"), "--rule", "greedy",
          "--json"],
         capture_output=True, text=True, check=True, cwd=REPO,
     )

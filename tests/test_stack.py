@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 def start(content: Path, state: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
-    cmd = [sys.executable, "-m", "prachakhom.cli", "demo", "--content", str(content), "--state-dir", str(state),
+    cmd = [sys.executable, "-m", "prachakhom.commands.cli", "demo", "--content", str(content), "--state-dir", str(state),
            "--site-port", str(ports["site"]), "--api-port", str(ports["api"]), "--moto-port", str(ports["moto"])]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRACHAKHOM_STAFF_TOKENS": json.dumps({"ban-test": "t0ken"})}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -80,7 +80,7 @@ def test_stack_keeps_data_across_restarts(tmp_path):
 def test_restore_skips_ballots_of_the_old_schema(tmp_path, capsys):
     """A `.demo/dynamodb.json` saved before ballots were keyed by receipt: its ballots are skipped
     with a note (their random receipts cannot be re-keyed), everything else is restored."""
-    from prachakhom.stack import restore_table
+    from prachakhom.commands.demo import restore_table
     from tests.api_fixtures import dynamodb_client
 
     client = dynamodb_client()

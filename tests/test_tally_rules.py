@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from prachakhom.cli import main
+from prachakhom.commands.cli import main
 from prachakhom.tally import (
     ApprovalRule,
     Ballot,

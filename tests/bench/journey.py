@@ -34,7 +34,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from prachakhom.stack import StackConfig, run  # noqa: E402
+from prachakhom.commands.demo import StackConfig, run  # noqa: E402
 from tests.api_fixtures import free_port  # noqa: E402
 from tests.browser_helpers import _Out, birth_date_be, national_id  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CONTENT, PHONE  # noqa: E402

@@ -100,11 +100,11 @@ def _add_build_options(p: argparse.ArgumentParser) -> None:
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     def run(args: argparse.Namespace) -> int:
-        from prachakhom.stack import main as run_stack
+        from prachakhom.commands.demo import main as run_stack
 
         return run_stack(args)
 
-    from prachakhom.stack import add_arguments
+    from prachakhom.commands.demo import add_arguments
 
     p = sub.add_parser("demo", help="run the whole kit locally: moto, chalice local and the sites")
     add_arguments(p)
