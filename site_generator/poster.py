@@ -11,11 +11,9 @@ is an inline SVG made by segno.
 from __future__ import annotations
 
 import base64
-import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import segno
 
@@ -95,15 +93,3 @@ def make_poster(content_dir: Path, municipality: str, process: str, site_url: st
     suffix = f"-village-{village}" if village is not None else ""
     pdf, png = render_poster(html, output_dir / f"poster-{municipality}-{process}{suffix}")
     return Poster(url, html, pdf, png)
-
-
-def main(args: Any) -> int:
-    """`prachakhom poster` (arguments defined in prachakhom/commands/cli.py)."""
-    try:
-        poster = make_poster(args.content, args.municipality, args.process, args.site_url, args.output, args.today,
-                             args.village)
-    except ValueError as err:
-        print(f"prachakhom poster: {err}", file=sys.stderr)
-        return 2
-    print(f"poster for {poster.url}:\n  {poster.pdf}\n  {poster.png}")
-    return 0

@@ -59,7 +59,7 @@ def test_village_poster_links_to_the_process_with_the_village() -> None:
 def test_village_poster_refuses_an_unknown_village(capsys: pytest.CaptureFixture[str]) -> None:
     from argparse import Namespace
 
-    from site_generator.poster import main
+    from prachakhom.commands.poster import main
 
     args = Namespace(content=CONTENT, municipality="non-kha-hom", process="pb-2570", site_url="https://x/",
                      output=Path("unused"), today=TODAY, village=99)

@@ -1,7 +1,9 @@
 """The `prachakhom` command: validate content, build sites, recompute tallies.
 
-Heavy collaborators (MkDocs, the site generator) are imported inside the subcommand that
-needs them, so `prachakhom tally` stays quick and the core stays free of MkDocs.
+This module only parses arguments: each subcommand's options and work live in its own module of
+`prachakhom.commands` (build, serve, demo, poster) or of the core (tally). Heavy collaborators
+(MkDocs, the site generator, boto3, moto) are imported inside the command that needs them, so
+`prachakhom tally` and `prachakhom validate` stay quick.
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
+from types import ModuleType
 
 from prachakhom import __version__
-
-DEFAULT_CONTENT = Path("content")
+from prachakhom.commands import build, demo, poster, serve
+from prachakhom.commands.build import DEFAULT_CONTENT
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -33,44 +35,6 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_build(args: argparse.Namespace) -> int:
-    from prachakhom.errors import ContentError
-    from site_generator.build import build_all
-
-    try:
-        build_all(
-            content_dir=args.content,
-            output_dir=args.output,
-            only=args.municipality,
-            data_dir=args.data,
-            site_url=args.site_url,
-            strict=args.strict,
-            today=args.today,
-            api_url=args.api_url,
-        )
-    except ContentError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
-    return 0
-
-
-def _cmd_serve(args: argparse.Namespace) -> int:
-    import time
-
-    from site_generator.serve import start_static_server
-
-    if not args.no_build and _cmd_build(args) != 0:
-        return 1
-    server = start_static_server(args.output, args.host, args.port)
-    print(f"Prachakhom sites: http://{args.host}:{server.server_address[1]}/  (Ctrl-C to stop)")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.shutdown()
-    return 0
-
-
 def _cmd_tally(args: argparse.Namespace) -> int:
     from prachakhom.tally.command import run
 
@@ -85,48 +49,11 @@ def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=_cmd_tally)
 
 
-def _add_build_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
-    p.add_argument("--output", type=Path, default=Path("build/site"), help="where the sites go")
-    p.add_argument("--municipality", help="rebuild only this municipality (its slug)")
-    p.add_argument("--data", type=Path, default=None, help="folder of stored data exported by the API")
-    p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
-    p.add_argument("--strict", action="store_true", help="treat MkDocs warnings as errors")
-    p.add_argument("--api-url", default="", help="base URL of the API the pages talk to (empty: read-only)")
-    p.add_argument(
-        "--today", type=date.fromisoformat, default=None, help="build as if today were this date (YYYY-MM-DD)"
-    )
-
-
-def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    def run(args: argparse.Namespace) -> int:
-        from prachakhom.commands.demo import main as run_stack
-
-        return run_stack(args)
-
-    from prachakhom.commands.demo import add_arguments
-
-    p = sub.add_parser("demo", help="run the whole kit locally: moto, chalice local and the sites")
-    add_arguments(p)
-    p.set_defaults(func=run)
-
-
-def _add_poster(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    def run(args: argparse.Namespace) -> int:
-        from site_generator.poster import main as make_poster  # jinja2 + playwright: only here
-
-        return make_poster(args)
-
-    p = sub.add_parser("poster", help="printable A4 poster (PDF and PNG) with a QR code to a process page")
-    p.add_argument("--municipality", required=True, help="municipality slug")
-    p.add_argument("--process", required=True, help="process slug")
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT)
-    p.add_argument("--site-url", default="http://localhost:8000/", help="public base URL of the sites")
-    p.add_argument("--village", type=int, default=None, metavar="N",
-                   help="poster for หมู่ที่ N: the QR link carries ?village=N (preselected on the ballot page)")
-    p.add_argument("--output", type=Path, default=Path("build/posters"), help="folder for the PDF and PNG")
-    p.add_argument("--today", type=date.fromisoformat, default=None, help="as if today were (YYYY-MM-DD)")
-    p.set_defaults(func=run)
+def _add(sub: argparse._SubParsersAction, name: str, command: ModuleType, help: str) -> None:  # type: ignore[type-arg]
+    """A subcommand whose options (`add_arguments`) and work (`main`) live in `command`."""
+    p = sub.add_parser(name, help=help)
+    command.add_arguments(p)
+    p.set_defaults(func=command.main)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,20 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="content folder (default: content)")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("build", help="build the static sites (all municipalities, or one)")
-    _add_build_options(p)
-    p.set_defaults(func=_cmd_build)
-
-    p = sub.add_parser("serve", help="build the sites and serve them on localhost (static pages only)")
-    _add_build_options(p)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--no-build", action="store_true", help="serve what is already built")
-    p.set_defaults(func=_cmd_serve)
-
+    _add(sub, "build", build, "build the static sites (all municipalities, or one)")
+    _add(sub, "serve", serve, "build the sites and serve them on localhost (static pages only)")
     _add_tally(sub)
-    _add_demo(sub)
-    _add_poster(sub)
+    _add(sub, "demo", demo, "run the whole kit locally: moto, chalice local and the sites")
+    _add(sub, "poster", poster, "printable A4 poster (PDF and PNG) with a QR code to a process page")
     return parser
 
 

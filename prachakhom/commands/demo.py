@@ -18,6 +18,7 @@ Heavy imports (boto3, moto) happen inside the functions: the core stays free of 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -292,7 +293,7 @@ def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: di
     print("\n".join(lines), file=out, flush=True)
 
 
-def add_arguments(parser: Any) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", type=Path, default=Path(".demo"), help="kept between runs (default .demo)")
     parser.add_argument("--content", type=Path, default=ROOT / "content")
     parser.add_argument("--site-port", type=int, default=8000)
@@ -300,6 +301,6 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--moto-port", type=int, default=8011)
 
 
-def main(args: Any) -> int:
+def main(args: argparse.Namespace) -> int:
     return run(StackConfig(args.state_dir, args.content, "127.0.0.1", args.site_port, args.api_port,
                            args.moto_port))
