@@ -61,7 +61,7 @@ def dynamodb_client(endpoint: str | None = None) -> Any:
 
 
 def new_dynamo_repository() -> Any:
-    from chalicelib.dynamodb import DynamoRepository, create_table
+    from chalicelib.storage.dynamodb import DynamoRepository, create_table
 
     client = dynamodb_client()
     name = f"t-{uuid.uuid4().hex[:12]}"
@@ -204,7 +204,7 @@ def national_id(n: int) -> str:
 
 
 def make_repository(kind: str) -> Any:
-    from chalicelib.repository import MemoryRepository
+    from chalicelib.storage.memory import MemoryRepository
 
     return MemoryRepository() if kind == "memory" else new_dynamo_repository()
 

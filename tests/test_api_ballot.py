@@ -86,7 +86,7 @@ def test_receipt_is_the_keyed_hash_of_the_voter(api):
 
 def test_colliding_receipts_refuse_the_second_voter(api):
     """Two voters whose 60-bit receipts collide: the second is refused, never given the first's ballot."""
-    from chalicelib.records import BallotRecord
+    from chalicelib.storage.records import BallotRecord
 
     from prachakhom.ballot import receipt_code
     from prachakhom.identity import voter_key

@@ -8,15 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.api_fixtures import make_repository  # isort: skip  (puts functions/ on sys.path)
-from chalicelib.records import (
+from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
     CommentRecord,
     Feasibility,
+    PendingEffect,
     ProcessState,
     ProposalRecord,
 )
-from chalicelib.repository import (
+from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
     AlreadyExists,
     NotStored,
@@ -241,3 +242,52 @@ def test_concurrent_first_ballots_store_exactly_one(repository):
     assert errors == []
     assert results.count(True) == 1 and len(results) == 16
     assert len(repository.list_ballots(M, P)) == 1
+
+
+def effect(eid: str = "e1", m: str = M, p: str = P, minutes: int = 0) -> PendingEffect:
+    return PendingEffect(m, p, "rebuild", eid, T0 + timedelta(minutes=minutes), cause="phase review → voting")
+
+
+def test_a_phase_change_records_its_effects_in_the_same_write(repository):
+    repository.init_state(state("review"))
+    with pytest.raises(PhaseMismatch):  # refused: nothing recorded
+        repository.change_phase(M, P, "proposals", "review", T0, "k0", effects=[effect("refused")])
+    assert repository.pending_effects() == []
+    moved = repository.change_phase(M, P, "review", "voting", T0, "k1", effects=[effect("e1")])
+    assert (moved.phase, moved.change_key) == ("voting", "k1")
+    assert repository.get_state(M, P) == moved
+    closed = repository.change_phase(M, P, "voting", "results", T0 + timedelta(days=1), "k2", closes_vote=True,
+                                     effects=[effect("e2", minutes=1)])
+    assert closed.vote_closed_at == T0 + timedelta(days=1) and repository.get_state(M, P) == closed
+    assert repository.pending_effects(M) == [effect("e1"), effect("e2", minutes=1)]
+
+
+def test_a_moderation_records_its_effects_in_the_same_write(repository):
+    repository.init_state(state("proposals"))
+    repository.add_proposal(proposal(), None, {"proposals"})
+    with pytest.raises(StatusMismatch):
+        repository.set_proposal_status(M, P, "online-abc", {"published"}, "feasible", None, effects=[effect("x")])
+    with pytest.raises(NotStored):
+        repository.set_proposal_status(M, P, "missing", {"under_review"}, "published", None, effects=[effect("y")])
+    assert repository.pending_effects() == []
+    f = Feasibility(True, "ทำได้", 90000)
+    updated = repository.set_proposal_status(M, P, "online-abc", {"under_review"}, "feasible", f,
+                                             effects=[effect("e1")])
+    assert (updated.status, updated.feasibility) == ("feasible", f)
+    assert repository.get_proposal(M, P, "online-abc") == updated
+    assert repository.pending_effects() == [effect("e1")]
+
+
+def test_pending_effects_per_municipality_oldest_first_until_done(repository):
+    for m in (M, "other-town"):
+        repository.init_state(ProcessState(m, P, "review", T0))
+    repository.change_phase(M, P, "review", "voting", T0, "k1", effects=[effect("late", minutes=5)])
+    repository.change_phase("other-town", P, "review", "voting", T0, "k1", effects=[effect("o1", m="other-town")])
+    repository.change_phase(M, P, "voting", "results", T0, "k2", effects=[effect("early")])
+    assert [e.id for e in repository.pending_effects()] == ["early", "o1", "late"]
+    assert repository.pending_effects(M) == [effect("early"), effect("late", minutes=5)]
+    assert repository.pending_effects("other") == []  # a slug prefix is not a match
+    repository.effects_done([effect("early"), effect("never-recorded")])
+    assert [e.id for e in repository.pending_effects()] == ["o1", "late"]
+    repository.effects_done(repository.pending_effects())
+    assert repository.pending_effects() == []

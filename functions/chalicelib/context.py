@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from chalicelib.repository import Repository
     from chalicelib.service import Clock, ParticipationService, Rebuilder
+    from chalicelib.storage.repository import Repository
 
 HERE = Path(__file__).resolve().parent
 
@@ -120,15 +120,15 @@ def _boto_client(name: str, endpoint: str | None, region: str) -> Any:
 
 def build_service(settings: Settings, clock: Clock | None = None,
                   repository: Repository | None = None) -> ParticipationService:
-    from chalicelib.repository import MemoryRepository
     from chalicelib.service import ParticipationService
+    from chalicelib.storage.memory import MemoryRepository
     from prachakhom.content import load_content
 
     if repository is None:
         if settings.storage == "memory":
             repository = MemoryRepository()
         else:
-            from chalicelib.dynamodb import DynamoRepository
+            from chalicelib.storage.dynamodb import DynamoRepository
 
             client = _boto_client("dynamodb", settings.dynamodb_endpoint, settings.region)
             repository = DynamoRepository(client, settings.table)

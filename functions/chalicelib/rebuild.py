@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.records import BallotRecord, CommentRecord
+from chalicelib.storage.records import BallotRecord, CommentRecord
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
 from prachakhom.participation import voting_closed
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir

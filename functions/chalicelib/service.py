@@ -16,17 +16,6 @@ from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 from chalicelib.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable, WrongPhase
-from chalicelib.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
-from chalicelib.repository import (
-    MAX_BALLOT_VERSIONS,
-    AlreadyExists,
-    NotStored,
-    PhaseMismatch,
-    Repository,
-    StateMissing,
-    StatusMismatch,
-    TooManyVersions,
-)
 from chalicelib.requests import (
     BallotIn,
     CommentIn,
@@ -36,6 +25,17 @@ from chalicelib.requests import (
     ProposalIn,
     ReportIn,
     SupportIn,
+)
+from chalicelib.storage.records import BallotRecord, CommentRecord, Feasibility, ProcessState, ProposalRecord
+from chalicelib.storage.repository import (
+    MAX_BALLOT_VERSIONS,
+    AlreadyExists,
+    NotStored,
+    PhaseMismatch,
+    Repository,
+    StateMissing,
+    StatusMismatch,
+    TooManyVersions,
 )
 from prachakhom.ballot import (
     BallotProject,

@@ -112,7 +112,7 @@ def restore_table(client: Any, path: Path, table: str = TABLE, out: Any = None) 
     without the voters' IDs (a voter would get a second ballot). `make clean` starts afresh.
     """
     _functions_on_path()
-    from chalicelib.dynamodb import create_table
+    from chalicelib.storage.dynamodb import create_table
 
     create_table(client, table)
     if not path.is_file():

@@ -110,7 +110,7 @@ def _put_side(n: int, app_item: bool = False) -> Callable[[range], float]:
     """Conditional put_item to a fresh table: a small ballot item, or the very item the app writes."""
     from datetime import UTC, datetime
 
-    from chalicelib.records import BallotRecord
+    from chalicelib.storage.records import BallotRecord
 
     from tests.api_fixtures import new_dynamo_repository
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from prachakhom.models import FeasibilityReview, Proposal
+
 
 @dataclass(frozen=True)
 class ProcessState:
@@ -44,6 +46,18 @@ class ProposalRecord:
     status: str = "under_review"
     feasibility: Feasibility | None = None
     idem_key: str = ""
+
+    def as_proposal(self) -> Proposal:
+        """The core's proposal (what the ballot and the site read), from what the API stored."""
+        review = None
+        if self.feasibility is not None:
+            review = FeasibilityReview(feasible=self.feasibility.feasible, answer=self.feasibility.answer,
+                                       revised_cost=self.feasibility.revised_cost)
+        return Proposal(title=self.title, summary=self.summary[:500], category=self.category,
+                        village=self.village, cost=self.cost, author=self.author,
+                        submitted_on=self.submitted_at.date(), source="online",
+                        status=self.status,  # type: ignore[arg-type]  # one of the statuses the API sets
+                        feasibility=review, slug=self.slug)
 
 
 @dataclass(frozen=True)
@@ -105,3 +119,21 @@ class BallotRecord:
             return versions[-1]
         before = [v for v in versions if v.at <= closed_at]
         return sorted(before, key=lambda v: v.at)[-1] if before else None  # stable: equal times → later write
+
+
+@dataclass(frozen=True)
+class PendingEffect:
+    """Work to do after a change is stored (rebuild the municipality's pages now; notifications
+    later), recorded in the same conditional write as the change and forgotten once done, so a
+    retried request or the scheduler's next run can do what a failed or interrupted request left
+    undone (see `chalicelib.effects`)."""
+
+    municipality: str
+    process: str
+    kind: str
+    """What to do: "rebuild" (the municipality's pages)."""
+    id: str
+    """Unique per change (a digest of what caused it): recording it again is harmless."""
+    recorded_at: datetime
+    cause: str = ""
+    """What called for it, for logs: "phase voting → results", "moderation online-… published"."""

@@ -1,162 +1,36 @@
-"""The storage interface, and its in-memory implementation (tests, benchmarks' baseline).
-
-Proposals, comments and supports are guarded by the process's phase *in the same atomic step*: the
-write names the phases that allow it, and the repository refuses it (`PhaseMismatch`) if the stored
-phase is another one. If the process has no stored phase yet, the write raises `StateMissing`; the
-service stores the phase content gives and retries.
-
-Ballots are the busy path and cost one conditional write each, without that phase check: the
-service checks the phase (a cached read), every ballot version carries its server time, closing the
-vote records `vote_closed_at` in the state, and the count takes only versions written at or before
-it (`BallotRecord.counted`). The argument is in `service.py` (`ParticipationService.cast_ballot`).
-
-The DynamoDB implementation is in `dynamodb.py`; `tests/test_repository_contract.py` runs the same
-suite against both.
-"""
+"""The repository in dicts behind one lock: the semantics of DynamoDB's conditional writes, for tests,
+the `memory` storage setting and the benchmarks' baseline."""
 
 from __future__ import annotations
 
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.records import (
+from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
     CommentRecord,
     Feasibility,
+    PendingEffect,
     ProcessState,
     ProposalRecord,
 )
-
-
-class StorageError(Exception):
-    """Base of the repository's refusals (the service turns them into API errors)."""
-
-
-class StateMissing(StorageError):
-    """The process has no stored phase yet."""
-
-
-class PhaseMismatch(StorageError):
-    def __init__(self, current: str) -> None:
-        super().__init__(f"stored phase is '{current}'")
-        self.current = current
-
-
-class NotStored(StorageError):
-    """The item to change does not exist."""
-
-
-class AlreadyExists(StorageError):
-    """A conditional create met an existing item."""
-
-
-class TooManyVersions(StorageError):
-    """A ballot already has `MAX_BALLOT_VERSIONS` versions."""
-
-
-MAX_BALLOT_VERSIONS = 20
-"""A voter may change their ballot this many times minus one (keeps the item far below 400 KB)."""
-
-
-class StatusMismatch(StorageError):
-    def __init__(self, current: str) -> None:
-        super().__init__(f"current status is '{current}'")
-        self.current = current
-
-
-class Repository(ABC):
-    # --- process state -------------------------------------------------------------------------
-    @abstractmethod
-    def get_state(self, municipality: str, process: str) -> ProcessState | None: ...
-
-    @abstractmethod
-    def init_state(self, state: ProcessState) -> ProcessState:
-        """Store `state` unless one is stored already; return the stored one."""
-
-    @abstractmethod
-    def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
-                     change_key: str, closes_vote: bool = False) -> ProcessState:
-        """Move from `expected` to `new` atomically; PhaseMismatch if the stored phase is another.
-
-        `closes_vote`: the move leaves the last voting phase; `at` is stored as `vote_closed_at`.
-        """
-
-    # --- proposals -----------------------------------------------------------------------------
-    @abstractmethod
-    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
-                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
-        """Create it (and its private contact) unless the slug exists: (stored, created?)."""
-
-    @abstractmethod
-    def get_proposal(self, municipality: str, process: str, slug: str) -> ProposalRecord | None: ...
-
-    @abstractmethod
-    def list_proposals(self, municipality: str, process: str) -> list[ProposalRecord]: ...
-
-    @abstractmethod
-    def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
-                            status: str, feasibility: Feasibility | None) -> ProposalRecord:
-        """NotStored if absent; StatusMismatch if its status is not one of `expected`."""
-
-    @abstractmethod
-    def get_contact(self, municipality: str, process: str, slug: str) -> str | None: ...
-
-    # --- comments ------------------------------------------------------------------------------
-    @abstractmethod
-    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]: ...
-
-    @abstractmethod
-    def get_comment(self, municipality: str, process: str, proposal: str, comment_id: str
-                    ) -> CommentRecord | None: ...
-
-    @abstractmethod
-    def list_comments(self, municipality: str, process: str, proposal: str | None = None
-                      ) -> list[CommentRecord]: ...
-
-    @abstractmethod
-    def report_comment(self, municipality: str, process: str, proposal: str, comment_id: str,
-                       reporter: str, threshold: int) -> CommentRecord:
-        """Count one report per reporter (AlreadyExists on a repeat); hide at `threshold`."""
-
-    # --- supports (idea consultations) ---------------------------------------------------------
-    @abstractmethod
-    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
-        """One support per supporter per proposal, phase-guarded: True if stored, False if there already."""
-
-    @abstractmethod
-    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
-        """Proposal slug → number of supporters (proposals without support are absent)."""
-
-    # --- ballots -------------------------------------------------------------------------------
-    @abstractmethod
-    def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
-        """Store it under `ballot.receipt` unless a ballot is there: (stored, created?). One conditional
-        write request, no phase check (the service checks it; the count excludes ballots cast after the
-        close). The stored ballot may be another voter's should receipts collide: compare `ballot_id`."""
-
-    @abstractmethod
-    def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
-        """Add a version (`ballot.changed_at`, `ballot.choices`) to the ballot under `ballot.receipt`
-        and make it the current one; NotStored if none with this `ballot_id`, TooManyVersions at
-        `MAX_BALLOT_VERSIONS`. One write request."""
-
-    @abstractmethod
-    def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
-        """The ballot stored under this receipt code (one key read, no index)."""
-
-    @abstractmethod
-    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
-        """Every ballot of the process, in receipt order (never publish that order: see rebuild.py)."""
+from chalicelib.storage.repository import (
+    MAX_BALLOT_VERSIONS,
+    AlreadyExists,
+    NotStored,
+    PhaseMismatch,
+    Repository,
+    StateMissing,
+    StatusMismatch,
+    TooManyVersions,
+    oldest_first,
+)
 
 
 class MemoryRepository(Repository):
-    """Dicts behind one lock: the same semantics as DynamoDB's conditional writes."""
-
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._states: dict[tuple[str, str], ProcessState] = {}
@@ -166,6 +40,7 @@ class MemoryRepository(Repository):
         self._reports: set[tuple[str, str, str, str, str]] = set()
         self._ballots: dict[tuple[str, str, str], BallotRecord] = {}
         self._supports: dict[tuple[str, str, str, str], datetime] = {}
+        self._effects: dict[tuple[str, str, str, str], PendingEffect] = {}
 
     def _guard(self, municipality: str, process: str, phases: Collection[str]) -> None:
         state = self._states.get((municipality, process))
@@ -173,6 +48,10 @@ class MemoryRepository(Repository):
             raise StateMissing()
         if state.phase not in phases:
             raise PhaseMismatch(state.phase)
+
+    def _record(self, effects: Collection[PendingEffect]) -> None:
+        for e in effects:
+            self._effects[(e.municipality, e.process, e.kind, e.id)] = e
 
     def get_state(self, municipality: str, process: str) -> ProcessState | None:
         return self._states.get((municipality, process))
@@ -182,13 +61,15 @@ class MemoryRepository(Repository):
             return self._states.setdefault((state.municipality, state.process), state)
 
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
-                     change_key: str, closes_vote: bool = False) -> ProcessState:
+                     change_key: str, closes_vote: bool = False,
+                     effects: Collection[PendingEffect] = ()) -> ProcessState:
         with self._lock:
             self._guard(municipality, process, (expected,))
             state = self._states[(municipality, process)]
             state = ProcessState(municipality, process, new, at, change_key,
                                  at if closes_vote else state.vote_closed_at)
             self._states[(municipality, process)] = state
+            self._record(effects)
             return state
 
     def add_proposal(self, proposal: ProposalRecord, contact: str | None,
@@ -211,7 +92,8 @@ class MemoryRepository(Repository):
         return sorted(found, key=lambda p: p.slug)
 
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
-                            status: str, feasibility: Feasibility | None) -> ProposalRecord:
+                            status: str, feasibility: Feasibility | None,
+                            effects: Collection[PendingEffect] = ()) -> ProposalRecord:
         key = (municipality, process, slug)
         with self._lock:
             current = self._proposals.get(key)
@@ -221,6 +103,7 @@ class MemoryRepository(Repository):
                 raise StatusMismatch(current.status)
             updated = replace(current, status=status, feasibility=feasibility or current.feasibility)
             self._proposals[key] = updated
+            self._record(effects)
             return updated
 
     def get_contact(self, municipality: str, process: str, slug: str) -> str | None:
@@ -306,3 +189,13 @@ class MemoryRepository(Repository):
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
         return sorted(found, key=lambda b: b.receipt)
+
+    def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
+        with self._lock:
+            found = [e for e in self._effects.values() if municipality in (None, e.municipality)]
+        return oldest_first(found)
+
+    def effects_done(self, effects: Collection[PendingEffect]) -> None:
+        with self._lock:
+            for e in effects:
+                self._effects.pop((e.municipality, e.process, e.kind, e.id), None)

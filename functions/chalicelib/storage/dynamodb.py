@@ -10,6 +10,7 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
     support         PROC#<m>#<p>          SUPPORT#<proposal>#<supporter hash>
     proposer contact PRIVATE#<m>#<p>      CONTACT#<slug>                       (staff only)
     ballot          BALLOTS#<m>#<p>       BALLOT#<receipt code>                e.g. BALLOT#7K2M-9QXD-R4TA
+    pending effect  EFFECTS               EFFECT#<m>#<p>#<kind>#<id>           e.g. a rebuild to request
 
 * One query (`PK = PROC#…`, `begins_with(SK, 'PROPOSAL#')`) lists a process's proposals; the same with
   `COMMENT#<proposal>#` lists one proposal's comments, `SUPPORT#<proposal>#` counts its supporters.
@@ -24,10 +25,15 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 * A ballot is ONE conditional `PutItem` (`attribute_not_exists(PK)`: one ballot per voter, two
   concurrent first ballots store one); a change is a read plus ONE conditional `UpdateItem`
   (`attribute_exists`) that appends a timestamped version (the `versions` list appears with the
-  first change, the cast itself being its first entry). Neither checks the phase in DynamoDB: the service does, and
-  the count ignores versions written after the STATE item's `vote_closed_at` (see service.py).
+  first change, the cast itself being its first entry). Neither checks the phase in DynamoDB: the
+  ballot service does, and the count ignores versions written after the STATE item's
+  `vote_closed_at` (see services/ballots.py).
 * Proposals, comments and supports are one `TransactWriteItems` each: a `ConditionCheck` that the
   STATE item's phase allows the action, plus the conditional `Put`.
+* A phase change or a moderation that calls for after-commit effects is one `TransactWriteItems`:
+  the conditional update plus a `Put` per pending effect, in one partition for the whole deployment
+  (`EFFECTS`: rare writes, deleted once done), so the scheduler finds every leftover with one query
+  and no resident write ever contends with them.
 """
 
 from __future__ import annotations
@@ -41,15 +47,16 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.records import (
+from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
     CommentRecord,
     Feasibility,
+    PendingEffect,
     ProcessState,
     ProposalRecord,
 )
-from chalicelib.repository import (
+from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
     AlreadyExists,
     NotStored,
@@ -58,6 +65,7 @@ from chalicelib.repository import (
     StateMissing,
     StatusMismatch,
     TooManyVersions,
+    oldest_first,
 )
 
 _ser = TypeSerializer()
@@ -91,6 +99,13 @@ def ballots_pk(m: str, p: str) -> str:
 
 def private_pk(m: str, p: str) -> str:
     return f"PRIVATE#{m}#{p}"
+
+
+EFFECTS_PK = "EFFECTS"
+
+
+def effect_sk(e: PendingEffect) -> str:
+    return f"EFFECT#{e.municipality}#{e.process}#{e.kind}#{e.id}"
 
 
 def _item(values: dict[str, Any]) -> dict[str, Any]:
@@ -223,26 +238,46 @@ class DynamoRepository(Repository):
         return stored
 
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
-                     change_key: str, closes_vote: bool = False) -> ProcessState:
+                     change_key: str, closes_vote: bool = False,
+                     effects: Collection[PendingEffect] = ()) -> ProcessState:
         update = "SET #phase = :new, changed_at = :at, change_key = :key"
         if closes_vote:
             update += ", vote_closed_at = :at"
+        change = {
+            "TableName": self.table,
+            "Key": {"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": "STATE"}},
+            "UpdateExpression": update,
+            "ConditionExpression": "#phase = :expected",
+            "ExpressionAttributeNames": {"#phase": "phase"},
+            "ExpressionAttributeValues": {":new": {"S": new}, ":at": {"S": at.isoformat()},
+                                          ":key": {"S": change_key}, ":expected": {"S": expected}},
+        }
+        if effects:
+            if self._transact_change(change, effects):
+                self._raise_phase(municipality, process)
+            state = self.get_state(municipality, process)
+            assert state is not None
+            return state
         try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": "STATE"}},
-                UpdateExpression=update,
-                ConditionExpression="#phase = :expected",
-                ExpressionAttributeNames={"#phase": "phase"},
-                ExpressionAttributeValues={":new": {"S": new}, ":at": {"S": at.isoformat()},
-                                           ":key": {"S": change_key}, ":expected": {"S": expected}},
-                ReturnValues="ALL_NEW",
-            )
+            response = self.client.update_item(**change, ReturnValues="ALL_NEW")
         except ClientError as err:
             if not _condition_failed(err):
                 raise
             self._raise_phase(municipality, process)
         return _state(municipality, process, _read(response["Attributes"]))
+
+    def _transact_change(self, update: dict[str, Any], effects: Collection[PendingEffect]) -> bool:
+        """The conditional `update` and a Put per effect in one transaction; True if the update's
+        condition refused it (nothing written), any other failure raised."""
+        items = [{"Update": update}, *({"Put": {"TableName": self.table, "Item": _effect_item(e)}}
+                                       for e in effects)]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if _cancellation_codes(err)[:1] == ["ConditionalCheckFailed"]:
+                return True
+            raise
+        return False
 
     # --- proposals -----------------------------------------------------------------------------
     def add_proposal(self, proposal: ProposalRecord, contact: str | None,
@@ -269,23 +304,32 @@ class DynamoRepository(Repository):
         return [_proposal(i) for i in self._query(proc_pk(municipality, process), "PROPOSAL#")]
 
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
-                            status: str, feasibility: Feasibility | None) -> ProposalRecord:
+                            status: str, feasibility: Feasibility | None,
+                            effects: Collection[PendingEffect] = ()) -> ProposalRecord:
         allowed = {f":expected{i}": {"S": s} for i, s in enumerate(expected)}
         values: dict[str, Any] = {**allowed, ":status": {"S": status}}
         update = "SET #status = :status"
         if feasibility is not None:
             update += ", feasibility = :f"
             values[":f"] = _ser.serialize(_plain(asdict(feasibility)))
+        change = {
+            "TableName": self.table,
+            "Key": {"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": f"PROPOSAL#{slug}"}},
+            "UpdateExpression": update,
+            "ConditionExpression": f"attribute_exists(PK) AND #status IN ({', '.join(allowed)})",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        if effects:
+            refused = self._transact_change(change, effects)
+            current = self.get_proposal(municipality, process, slug)
+            if current is None:
+                raise NotStored()
+            if refused:
+                raise StatusMismatch(current.status)
+            return current
         try:
-            response = self.client.update_item(
-                TableName=self.table,
-                Key={"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": f"PROPOSAL#{slug}"}},
-                UpdateExpression=update,
-                ConditionExpression=f"attribute_exists(PK) AND #status IN ({', '.join(allowed)})",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
+            response = self.client.update_item(**change, ReturnValues="ALL_NEW")
         except ClientError as err:
             if not _condition_failed(err):
                 raise
@@ -437,6 +481,16 @@ class DynamoRepository(Repository):
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         return [_ballot(municipality, process, i) for i in self._query(ballots_pk(municipality, process), "BALLOT#")]
 
+    # --- after-commit effects ------------------------------------------------------------------
+    def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
+        prefix = f"EFFECT#{municipality}#" if municipality else "EFFECT#"
+        return oldest_first(_effect(i) for i in self._query(EFFECTS_PK, prefix))
+
+    def effects_done(self, effects: Collection[PendingEffect]) -> None:
+        for e in effects:  # rare and few (one per change); a delete of a gone item is no error
+            self.client.delete_item(TableName=self.table,
+                                    Key={"PK": {"S": EFFECTS_PK}, "SK": {"S": effect_sk(e)}})
+
 
 def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState:
     changed = _time(item.get("changed_at"))
@@ -475,6 +529,17 @@ def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
         version=item.get("version", 1), idem_key=item.get("idem_key", ""),
         versions=tuple(BallotVersion(_time(v["at"]), v["choices"]) for v in item.get("versions", [])),  # type: ignore[arg-type]
     )
+
+
+def _effect_item(e: PendingEffect) -> dict[str, Any]:
+    return _item({"PK": EFFECTS_PK, "SK": effect_sk(e), **asdict(e)})
+
+
+def _effect(item: dict[str, Any]) -> PendingEffect:
+    recorded = _time(item["recorded_at"])
+    assert recorded is not None
+    return PendingEffect(municipality=item["municipality"], process=item["process"], kind=item["kind"],
+                         id=item["id"], recorded_at=recorded, cause=item.get("cause", ""))
 
 
 def _version(v: BallotVersion) -> dict[str, Any]:

@@ -1,0 +1,178 @@
+"""The storage interface: what the services may ask of storage, and the refusals it answers with.
+
+Two implementations: `memory.py` (tests, the benchmarks' baseline) and `dynamodb.py` (the local
+stack through moto, and AWS); `tests/test_repository_contract.py` runs ONE suite against both.
+
+Proposals, comments and supports are guarded by the process's phase *in the same atomic step*: the
+write names the phases that allow it, and the repository refuses it (`PhaseMismatch`) if the stored
+phase is another one. If the process has no stored phase yet, the write raises `StateMissing`; the
+gate (`services/gate.py`) stores the phase content gives and retries once.
+
+Ballots are the busy path and cost one conditional write each, without that phase check: the
+ballot service checks the phase (a cached read), every ballot version carries its server time,
+closing the vote records `vote_closed_at` in the state, and the count takes only versions written
+at or before it (`BallotRecord.counted`). The argument is in `services/ballots.py`.
+
+A phase change and a moderation record their after-commit effects (`PendingEffect`: rebuild the
+municipality) in the same conditional write; `effects_done` forgets them once requested.
+
+Faults: the refusals below are answers (the services turn them into 4xx). A busy or failing
+database (throttling, timeouts, a transaction conflict) is not yet translated: that belongs at this
+boundary — the implementations raising one `StorageError` subclass the routes' `http.api` turns
+into 503 with `Retry-After` (issue 13).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from chalicelib.storage.records import (
+    BallotRecord,
+    CommentRecord,
+    Feasibility,
+    PendingEffect,
+    ProcessState,
+    ProposalRecord,
+)
+
+MAX_BALLOT_VERSIONS = 20
+"""A voter may change their ballot this many times minus one (keeps the item far below 400 KB)."""
+
+
+class StorageError(Exception):
+    """Base of the repository's refusals (the services turn them into API errors)."""
+
+
+class StateMissing(StorageError):
+    """The process has no stored phase yet."""
+
+
+class PhaseMismatch(StorageError):
+    def __init__(self, current: str) -> None:
+        super().__init__(f"stored phase is '{current}'")
+        self.current = current
+
+
+class NotStored(StorageError):
+    """The item to change does not exist."""
+
+
+class AlreadyExists(StorageError):
+    """A conditional create met an existing item."""
+
+
+class TooManyVersions(StorageError):
+    """A ballot already has `MAX_BALLOT_VERSIONS` versions."""
+
+
+class StatusMismatch(StorageError):
+    def __init__(self, current: str) -> None:
+        super().__init__(f"current status is '{current}'")
+        self.current = current
+
+
+class Repository(ABC):
+    # --- process state -------------------------------------------------------------------------
+    @abstractmethod
+    def get_state(self, municipality: str, process: str) -> ProcessState | None: ...
+
+    @abstractmethod
+    def init_state(self, state: ProcessState) -> ProcessState:
+        """Store `state` unless one is stored already; return the stored one."""
+
+    @abstractmethod
+    def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
+                     change_key: str, closes_vote: bool = False,
+                     effects: Collection[PendingEffect] = ()) -> ProcessState:
+        """Move from `expected` to `new` atomically; PhaseMismatch if the stored phase is another.
+
+        `closes_vote`: the move leaves the last voting phase; `at` is stored as `vote_closed_at`.
+        `effects` are recorded in the same atomic write (none is recorded if the move is refused).
+        """
+
+    # --- proposals -----------------------------------------------------------------------------
+    @abstractmethod
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
+                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+        """Create it (and its private contact) unless the slug exists: (stored, created?)."""
+
+    @abstractmethod
+    def get_proposal(self, municipality: str, process: str, slug: str) -> ProposalRecord | None: ...
+
+    @abstractmethod
+    def list_proposals(self, municipality: str, process: str) -> list[ProposalRecord]: ...
+
+    @abstractmethod
+    def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
+                            status: str, feasibility: Feasibility | None,
+                            effects: Collection[PendingEffect] = ()) -> ProposalRecord:
+        """NotStored if absent; StatusMismatch if its status is not one of `expected`. `effects` are
+        recorded in the same atomic write (none is recorded if it is refused)."""
+
+    @abstractmethod
+    def get_contact(self, municipality: str, process: str, slug: str) -> str | None: ...
+
+    # --- comments ------------------------------------------------------------------------------
+    @abstractmethod
+    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]: ...
+
+    @abstractmethod
+    def get_comment(self, municipality: str, process: str, proposal: str, comment_id: str
+                    ) -> CommentRecord | None: ...
+
+    @abstractmethod
+    def list_comments(self, municipality: str, process: str, proposal: str | None = None
+                      ) -> list[CommentRecord]: ...
+
+    @abstractmethod
+    def report_comment(self, municipality: str, process: str, proposal: str, comment_id: str,
+                       reporter: str, threshold: int) -> CommentRecord:
+        """Count one report per reporter (AlreadyExists on a repeat); hide at `threshold`."""
+
+    # --- supports (idea consultations) ---------------------------------------------------------
+    @abstractmethod
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                    phases: Collection[str]) -> bool:
+        """One support per supporter per proposal, phase-guarded: True if stored, False if there already."""
+
+    @abstractmethod
+    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
+        """Proposal slug → number of supporters (proposals without support are absent)."""
+
+    # --- ballots -------------------------------------------------------------------------------
+    @abstractmethod
+    def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
+        """Store it under `ballot.receipt` unless a ballot is there: (stored, created?). One conditional
+        write request, no phase check (the service checks it; the count excludes ballots cast after the
+        close). The stored ballot may be another voter's should receipts collide: compare `ballot_id`."""
+
+    @abstractmethod
+    def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
+        """Add a version (`ballot.changed_at`, `ballot.choices`) to the ballot under `ballot.receipt`
+        and make it the current one; NotStored if none with this `ballot_id`, TooManyVersions at
+        `MAX_BALLOT_VERSIONS`. One write request."""
+
+    @abstractmethod
+    def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
+        """The ballot stored under this receipt code (one key read, no index)."""
+
+    @abstractmethod
+    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
+        """Every ballot of the process, in receipt order (never publish that order: see rebuild.py)."""
+
+    # --- after-commit effects ------------------------------------------------------------------
+    @abstractmethod
+    def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
+        """Effects recorded with a change and not done yet: of one municipality, or of every one
+        (the scheduler), oldest first."""
+
+    @abstractmethod
+    def effects_done(self, effects: Collection[PendingEffect]) -> None:
+        """Forget these effects (they were done); others, recorded meanwhile, stay pending."""
+
+
+def oldest_first(effects: Iterable[PendingEffect]) -> list[PendingEffect]:
+    """The order `pending_effects` answers in (both implementations)."""
+    return sorted(effects, key=lambda e: (e.recorded_at, e.municipality, e.process, e.kind, e.id))
