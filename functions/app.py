@@ -1,11 +1,13 @@
-"""Prachakhom API (Chalice). Thin: routes live in blueprints, logic in chalicelib.service and the core."""
+"""Prachakhom API (Chalice). Thin: routes live in blueprints (chalicelib/routes/), the work in
+chalicelib/services/ (one module per feature) and the core (prachakhom/)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Rate, Response
-from chalicelib import jobs, resident, staff
+from chalicelib import jobs
 from chalicelib.errors import reshape_chalice_error
+from chalicelib.routes import resident, staff
 
 app = Chalice(app_name="prachakhom")
 app.register_blueprint(resident.bp)

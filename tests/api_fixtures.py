@@ -257,7 +257,7 @@ STAFF_BASE = f"/municipalities/{MUNI}/processes/{PB}"
 
 
 def make_service(content_dir: Path, repository: Any, clk: Any = None, rebuild: str = "off",
-                 site_dir: Path | None = None, data_dir: Path | None = None) -> Any:
+                 site_dir: Path | None = None, data_dir: Path | None = None, rebuilder: Any = None) -> Any:
     from chalicelib.context import Settings, build_service
 
     settings = Settings.from_env({
@@ -266,7 +266,7 @@ def make_service(content_dir: Path, repository: Any, clk: Any = None, rebuild: s
         "PRACHAKHOM_REBUILD": rebuild, "PRACHAKHOM_SITE_DIR": str(site_dir or ""),
         "PRACHAKHOM_DATA_DIR": str(data_dir or content_dir.parent / "data"),
     })
-    return build_service(settings, clock=clk or clock(), repository=repository)
+    return build_service(settings, clock=clk or clock(), repository=repository, rebuilder=rebuilder)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from tests.api_fixtures import (
     write_content,
 )
 
-from chalicelib.requests import BallotIn, PhaseChangeIn  # isort: skip
+from chalicelib.bodies import BallotIn, PhaseChangeIn  # isort: skip
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -214,7 +214,7 @@ def test_many_threads_same_voter_store_exactly_one(tmp_path):
     def vote(i: int) -> None:
         body = BallotIn.model_validate(ballot_body(13))
         try:
-            _, created = service.cast_ballot("ban-test", "pb-2570", body, f"key-{i}")
+            _, created = service.ballots.cast("ban-test", "pb-2570", body, f"key-{i}")
             outcomes.append("created" if created else "replay")
         except Exception as err:  # the API error for the losers; asserted below
             errors.append(err)
@@ -257,12 +257,12 @@ def test_ballot_racing_the_close_is_stored_not_counted(tmp_path, kind):
     content, repo = write_content(tmp_path, "voting"), make_repository(kind)
     a = make_service(content, repo, clk=clock())
     b = make_service(content, repo, clk=FixedClock(a.clock.now() + timedelta(hours=1)))
-    a.phase_ttl = 3600.0  # a container whose cache is still fresh when the close happens
+    a.gate.phase_ttl = 3600.0  # a container whose cache is still fresh when the close happens
     with api_for(a) as api:
         early = api.post(BASE + "/ballot", ballot_body(40, {"municipality": ["market-all"]}), key="early")[1]
         changer = api.post(BASE + "/ballot", ballot_body(41, {"municipality": ["park-all"]}), key="c1")[1]
-    closed = b.advance_phase("ban-test", "pb-2570", PhaseChangeIn(expected_phase="voting"), "close")
-    assert closed["phase"] == "results"
+    closed = b.phases.advance("ban-test", "pb-2570", PhaseChangeIn(expected_phase="voting"), "close")
+    assert closed.state.phase == "results"
     assert repo.get_state("ban-test", "pb-2570").vote_closed_at == b.clock.now()
     a.clock.current = b.clock.now() + timedelta(seconds=2)
     with api_for(a) as api:
@@ -282,7 +282,7 @@ def test_ballot_racing_the_close_is_stored_not_counted(tmp_path, kind):
         data = api.get(f"{BASE}/receipts/{early['receipt']}")[1]
         assert data["counted"] is True and data["msg"] == "บัตรของท่านถูกนับในผลการลงคะแนนแล้ว"
 
-    export_process(b, b.place("ban-test", "pb-2570"), tmp_path / "data")
+    export_process(b, b.gate.place("ban-test", "pb-2570"), tmp_path / "data")
     folder = tmp_path / "data" / "ban-test" / "pb-2570"
     assert json.loads((folder / "snapshot.json").read_text(encoding="utf-8"))["ballots_cast"] == 2
     pb = (folder / "ballots" / "municipality.pb").read_text(encoding="utf-8")
@@ -295,8 +295,8 @@ def test_stale_cache_never_refuses_without_rereading(tmp_path):
     """A container that cached "review" re-reads before refusing, so it accepts once voting opened."""
     content, repo = write_content(tmp_path, "review"), make_repository("memory")
     a, b = make_service(content, repo), make_service(content, repo)
-    a.phase_ttl = 3600.0
+    a.gate.phase_ttl = 3600.0
     with api_for(a) as api:
         assert api.post(BASE + "/ballot", ballot_body(43))[0] == 409
-        b.advance_phase("ban-test", "pb-2570", PhaseChangeIn(expected_phase="review"), "open")
+        b.phases.advance("ban-test", "pb-2570", PhaseChangeIn(expected_phase="review"), "open")
         assert api.post(BASE + "/ballot", ballot_body(43))[0] == 201

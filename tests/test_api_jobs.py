@@ -55,9 +55,9 @@ def test_lambda_rebuilder_invokes_asynchronously_with_the_process():
 
 
 def test_closing_the_vote_through_the_api_queues_one_rebuild(tmp_path):
-    service = make_service(write_content(tmp_path, "voting"), make_repository("memory"))
     fake = FakeLambda()
-    service.rebuilder = LambdaRebuilder(lambda: fake, "rebuild-fn")
+    service = make_service(write_content(tmp_path, "voting"), make_repository("memory"),
+                           rebuilder=LambdaRebuilder(lambda: fake, "rebuild-fn"))
     with api_for(service) as api:
         status, data = api.staff(STAFF_BASE + "/phase", {"expected_phase": "voting"}, key="close")
         assert status == 200 and data["rebuild"] == "queued"
@@ -76,37 +76,37 @@ def test_lambda_mode_builds_a_lambda_rebuilder_from_the_environment():
 def scheduled(tmp_path):
     """A process in "voting" (content), a clock on the last voting day, a recording rebuilder."""
     clk = FixedClock(datetime(2026, 3, 20, 23, 0, tzinfo=UTC))
-    service = make_service(write_content(tmp_path, "voting"), make_repository("memory"), clk=clk)
-    service.rebuilder = RecordingRebuilder()
+    service = make_service(write_content(tmp_path, "voting"), make_repository("memory"), clk=clk,
+                           rebuilder=RecordingRebuilder())
     context.use(service)
     yield service
     context.use(None)
 
 
 def test_advance_due_waits_for_the_end_date(scheduled):
-    assert jobs.advance_phases() == []
+    assert jobs.advance_phases().moved == []
     assert scheduled.repository.get_state("ban-test", "pb-2570").phase == "voting"
-    assert scheduled.rebuilder.requests == []
+    assert scheduled.effects.rebuilder.requests == []
 
 
 def test_advance_due_moves_on_closes_the_vote_and_rebuilds(scheduled):
     scheduled.clock.current = datetime(2026, 3, 21, 0, 5, tzinfo=UTC)
-    assert jobs.advance_phases() == [("ban-test", "pb-2570", "voting")]
+    assert jobs.advance_phases().moved == [("ban-test", "pb-2570", "voting")]
     state = scheduled.repository.get_state("ban-test", "pb-2570")
     assert state.phase == "results" and state.change_key == "schedule:voting:2026-03-21"
     assert state.vote_closed_at == scheduled.clock.current
-    assert scheduled.rebuilder.requests == [("ban-test", "pb-2570")]
+    assert scheduled.effects.rebuilder.requests == [("ban-test", "pb-2570")]
     scheduled.clock.current += timedelta(hours=1)
-    assert jobs.advance_phases() == []  # the next hourly run: results ends on 19 April
-    assert scheduled.rebuilder.requests == [("ban-test", "pb-2570")]
+    assert jobs.advance_phases().moved == []  # the next hourly run: results ends on 19 April
+    assert scheduled.effects.rebuilder.requests == [("ban-test", "pb-2570")]
 
 
 def test_advance_due_moves_one_phase_per_run(scheduled):
     scheduled.clock.current = datetime(2026, 5, 1, tzinfo=UTC)  # results ended too (19 April)
-    assert jobs.advance_phases() == [("ban-test", "pb-2570", "voting")]
-    assert jobs.advance_phases() == [("ban-test", "pb-2570", "results")]
+    assert jobs.advance_phases().moved == [("ban-test", "pb-2570", "voting")]
+    assert jobs.advance_phases().moved == [("ban-test", "pb-2570", "results")]
     assert scheduled.repository.get_state("ban-test", "pb-2570").phase == "implementation"
-    assert jobs.advance_phases() == []  # implementation runs until February 2027
+    assert jobs.advance_phases().moved == []  # implementation runs until February 2027
 
 
 def test_ballot_refused_after_the_scheduler_closed_the_vote(scheduled):

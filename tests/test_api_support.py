@@ -54,7 +54,7 @@ def test_support_counts_are_exported_and_no_raw_id_is_stored(api, tmp_path):
     for n in (1, 2, 3):
         api.post(SUPPORT, resident(n))
     svc = api.service
-    export_process(svc, svc.place(MUNI, IDEAS), tmp_path / "data")
+    export_process(svc, svc.gate.place(MUNI, IDEAS), tmp_path / "data")
     snapshot = json.loads((tmp_path / "data" / MUNI / IDEAS / "snapshot.json").read_text(encoding="utf-8"))
     assert snapshot["support_counts"] == {"sorting-at-school": 3}
     repo = svc.repository

@@ -258,27 +258,27 @@ def test_receipt_page_shows_pending_counted_and_not_counted(browser, stack: Stac
     from prachakhom.commands.demo import _functions_on_path, environment
 
     _functions_on_path()
+    from chalicelib.bodies import BallotIn
     from chalicelib.context import Settings, build_service
-    from chalicelib.requests import BallotIn
 
     ballot = f"/api/municipalities/{MUNI}/processes/{RECEIPTS}/ballot"
     body = {"national_id": national_id(60), "birth_date": "1960-04-15", "choices": {"municipality": ["library"]}}
     early = api_call(stack, "POST", ballot, body)["receipt"]
     # a second API container on the same table whose cached phase still says "voting" when the vote closes
     stale = build_service(Settings.from_env({**environment(stack.config), "PRACHAKHOM_REBUILD": "off"}))
-    stale.phase_ttl = 3600.0
-    stale.cast_ballot(MUNI, RECEIPTS, BallotIn.model_validate({**body, "national_id": national_id(61)}), "k61")
+    stale.gate.phase_ttl = 3600.0
+    stale.ballots.cast(MUNI, RECEIPTS, BallotIn.model_validate({**body, "national_id": national_id(61)}), "k61")
     with phone_page(browser) as page:
         assert receipt_says(page, stack, early) == ("pending", "บัตรของท่านถูกบันทึกแล้ว จะนับคะแนนเมื่อปิดลงคะแนน")
         closed = api_call(stack, "POST", f"/api/staff/municipalities/{MUNI}/processes/{RECEIPTS}/phase",
                           {"expected_phase": "voting"}, token=f"demo-{MUNI}")
         assert closed["phase"] == "results"
         time.sleep(0.01)
-        late, _ = stale.cast_ballot(MUNI, RECEIPTS, BallotIn.model_validate({**body, "national_id": national_id(62)}),
+        late, _ = stale.ballots.cast(MUNI, RECEIPTS, BallotIn.model_validate({**body, "national_id": national_id(62)}),
                                     "k62")
         status, text = receipt_says(page, stack, early)
         assert status == "counted" and text == "บัตรของท่านถูกนับในผลการลงคะแนนแล้ว"
-        status, text = receipt_says(page, stack, late["receipt"])
+        status, text = receipt_says(page, stack, late.receipt)
         assert status == "not_counted" and "หลังเวลาปิดลงคะแนน" in text and "ไม่ถูกนับ" in text
         assert "จะนับคะแนนเมื่อปิดลงคะแนน" not in page.locator("[data-pk-status]").inner_text()
         screenshot(page, "receipt-not-counted")

@@ -76,7 +76,7 @@ def test_package_imports_and_serves(tmp_path):
     with zipfile.ZipFile(tmp_path / "out" / "deployment.zip") as zf:
         names = set(zf.namelist())
         zf.extractall(bundle)
-    assert {"app.py", "chalicelib/service.py", "prachakhom/ballot.py", "pydantic/__init__.py",
+    assert {"app.py", "chalicelib/services/ballots.py", "prachakhom/ballot.py", "pydantic/__init__.py",
             "yaml/__init__.py", "site_generator/plugin.py", "templates/pages/proposal.html.j2",
             "mkdocs/__init__.py", "material/__init__.py", "pythainlp/__init__.py", "fontTools/__init__.py",
             "fontpkg_sarabun/__init__.py", "prachakhom_site_generator-0.dist-info/entry_points.txt"} <= names

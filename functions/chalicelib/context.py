@@ -1,7 +1,9 @@
-"""Settings from environment variables and the lazily built service (once per warm container).
+"""Settings from environment variables, and the wiring of the services (once per warm container).
 
-Nothing is created at import: the first request reads the environment, loads the content folder,
-creates the boto3 client and the repository. Tests call `use(service)` to inject their own.
+Nothing is created at import: the first request reads the environment and wires the services over
+a catalog of content (`make_catalog`), a repository (`make_repository`), a clock and a rebuilder
+(`make_rebuilder`); the content folder is read on first use. `wire` is the one function that takes a
+catalog. Tests call `use(services)` to inject their own.
 
 Environment::
 
@@ -28,16 +30,26 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from chalicelib.service import Clock, ParticipationService, Rebuilder
+if TYPE_CHECKING:  # the services are imported on the first request, not at the API's cold start
+    from chalicelib.auth import StaffTokens
+    from chalicelib.effects import Effects, Rebuilder
+    from chalicelib.rebuild import Sources
+    from chalicelib.services.ballots import BallotService
+    from chalicelib.services.comments import CommentService
+    from chalicelib.services.gate import Clock, Gate
+    from chalicelib.services.moderation import ModerationService
+    from chalicelib.services.phases import PhaseService
+    from chalicelib.services.proposals import ProposalService
+    from chalicelib.services.supports import SupportService
     from chalicelib.storage.repository import Repository
+    from prachakhom.content import Content, MunicipalityCatalog, MunicipalityDoc
 
 HERE = Path(__file__).resolve().parent
 
@@ -92,23 +104,125 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Services:
+    """The API's feature services over one gate; what the routes and jobs call."""
+
+    gate: Gate
+    effects: Effects
+    proposals: ProposalService
+    comments: CommentService
+    supports: SupportService
+    ballots: BallotService
+    phases: PhaseService
+    moderation: ModerationService
+    staff: StaffTokens
+
+    @property
+    def catalog(self) -> MunicipalityCatalog:
+        return self.gate.catalog
+
+    @property
+    def repository(self) -> Repository:
+        return self.gate.repository
+
+    @property
+    def clock(self) -> Clock:
+        return self.gate.clock
+
+
 _lock = threading.Lock()
-_service: ParticipationService | None = None
+_services: Services | None = None
 
 
-def use(service: ParticipationService | None) -> None:
-    """Inject a service (tests, the local stack's seeding); None resets to lazy creation."""
-    global _service
-    _service = service
+def use(services: Services | None) -> None:
+    """Inject the services (tests, the local stack's seeding); None resets to lazy creation."""
+    global _services
+    _services = services
 
 
-def service() -> ParticipationService:
-    global _service
-    if _service is None:
+def service() -> Services:
+    """The services of this warm container, wired from the environment on first use."""
+    global _services
+    if _services is None:
         with _lock:
-            if _service is None:
-                _service = build_service(Settings.from_env())
-    return _service
+            if _services is None:
+                _services = build_service(Settings.from_env())
+    return _services
+
+
+def build_service(settings: Settings, clock: Clock | None = None, repository: Repository | None = None,
+                  rebuilder: Rebuilder | None = None) -> Services:
+    """The services from `settings`; tests inject a clock, a repository or a rebuilder."""
+    return wire(settings, make_catalog(settings), repository or make_repository(settings),
+                clock or SystemClock(), rebuilder)
+
+
+def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repository, clock: Clock,
+         rebuilder: Rebuilder | None = None) -> Services:
+    """The services over `catalog` (where each municipality's content comes from), `repository`
+    (stored data) and `clock`. The rebuilder reads the same three: no service needs another's."""
+    from chalicelib.auth import StaffTokens
+    from chalicelib.effects import Effects
+    from chalicelib.services.ballots import BallotProjects, BallotService
+    from chalicelib.services.comments import CommentService
+    from chalicelib.services.gate import Gate
+    from chalicelib.services.moderation import ModerationService
+    from chalicelib.services.phases import PhaseService
+    from chalicelib.services.proposals import ProposalService
+    from chalicelib.services.supports import SupportService
+
+    gate = Gate(catalog, repository, clock)
+    effects = Effects(repository, rebuilder or make_rebuilder(settings, gate), clock)
+    projects = BallotProjects(repository)
+    proposals = ProposalService(gate)
+    return Services(
+        gate=gate, effects=effects, proposals=proposals, comments=CommentService(gate, proposals),
+        supports=SupportService(gate, proposals, settings.secret),
+        ballots=BallotService(gate, projects, settings.secret), phases=PhaseService(gate, effects),
+        moderation=ModerationService(gate, effects, projects), staff=StaffTokens(settings.staff_tokens),
+    )
+
+
+def make_catalog(settings: Settings) -> MunicipalityCatalog:
+    """Where the API and the rebuild find a municipality's content: the content folder, read whole on
+    first use."""
+    return FolderCatalog(settings.content_dir)
+
+
+class FolderCatalog:
+    """Every municipality of a content folder (`prachakhom.content.load_content`), loaded on first use."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._lock = threading.Lock()
+        self._content: Content | None = None
+
+    def _loaded(self) -> Content:
+        if self._content is None:
+            with self._lock:
+                if self._content is None:
+                    from prachakhom.content import load_content
+
+                    self._content = load_content(self.root)
+        return self._content
+
+    def municipality(self, slug: str) -> MunicipalityDoc | None:
+        return self._loaded().municipality(slug)
+
+    def municipality_slugs(self) -> list[str]:
+        return self._loaded().municipality_slugs()
+
+
+def make_repository(settings: Settings) -> Repository:
+    """`PRACHAKHOM_STORAGE`: the DynamoDB table (a boto3 client made here, once) or memory."""
+    if settings.storage == "memory":
+        from chalicelib.storage.memory import MemoryRepository
+
+        return MemoryRepository()
+    from chalicelib.storage.dynamodb import DynamoRepository
+
+    return DynamoRepository(_boto_client("dynamodb", settings.dynamodb_endpoint, settings.region), settings.table)
 
 
 @cache
@@ -118,34 +232,12 @@ def _boto_client(name: str, endpoint: str | None, region: str) -> Any:
     return boto3.client(name, endpoint_url=endpoint, region_name=region)
 
 
-def build_service(settings: Settings, clock: Clock | None = None,
-                  repository: Repository | None = None) -> ParticipationService:
-    from chalicelib.service import ParticipationService
-    from chalicelib.storage.memory import MemoryRepository
-    from prachakhom.content import load_content
-
-    if repository is None:
-        if settings.storage == "memory":
-            repository = MemoryRepository()
-        else:
-            from chalicelib.storage.dynamodb import DynamoRepository
-
-            client = _boto_client("dynamodb", settings.dynamodb_endpoint, settings.region)
-            repository = DynamoRepository(client, settings.table)
-    content = cache(lambda: load_content(settings.content_dir))
-    holder: list[ParticipationService] = []
-    svc = ParticipationService(content, repository, settings.secret, clock or SystemClock(),
-                               make_rebuilder(settings, lambda: holder[0]), settings.staff_tokens)
-    holder.append(svc)
-    return svc
-
-
-def make_rebuilder(settings: Settings, get_service: Callable[[], ParticipationService]) -> Rebuilder:
-    """`get_service` rather than the service: the service is built with its rebuilder."""
+def make_rebuilder(settings: Settings, sources: Sources) -> Rebuilder:
+    """`PRACHAKHOM_REBUILD`: in the request (local), the rebuild Lambda (lambda), or none (off)."""
     from chalicelib.rebuild import LambdaRebuilder, LocalRebuilder, NoRebuilder
 
     if settings.rebuild == "local" and settings.site_dir is not None:
-        return LocalRebuilder(get_service, settings.content_dir, settings.data_dir, settings.site_dir,
+        return LocalRebuilder(sources, settings.content_dir, settings.data_dir, settings.site_dir,
                               settings.site_url)
     if settings.rebuild == "lambda":
         return LambdaRebuilder(lambda: _boto_client("lambda", None, settings.region), settings.rebuild_function)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib import context
 
 if TYPE_CHECKING:
-    from chalicelib.service import ParticipationService
+    from chalicelib.rebuild import Sources
+    from chalicelib.services.phases import ScheduleReport
 
 log = logging.getLogger("prachakhom.jobs")
 
@@ -24,15 +25,15 @@ def rebuild(event: dict[str, Any], sleep: Callable[[float], None] = time.sleep) 
     municipality = str(event["municipality"])
     if not settings.site_bucket:
         raise RuntimeError("PRACHAKHOM_SITE_BUCKET is not set")
-    svc = context.service()
-    waited = wait_for_late_ballots(svc, municipality, settings.close_grace, sleep)
-    count = rebuild_to_bucket(svc, settings.content_dir, context.s3_client(settings),
+    sources = context.service()
+    waited = wait_for_late_ballots(sources, municipality, settings.close_grace, sleep)
+    count = rebuild_to_bucket(sources, settings.content_dir, context.s3_client(settings),
                               settings.site_bucket, municipality, settings.site_url)
     log.info("rebuilt %s: %d files (waited %.1f s after a close)", municipality, count, waited)
     return {"municipality": municipality, "files": count, "waited": waited}
 
 
-def wait_for_late_ballots(svc: ParticipationService, municipality: str, grace: float,
+def wait_for_late_ballots(sources: Sources, municipality: str, grace: float,
                           sleep: Callable[[float], None]) -> float:
     """Sleep until `grace` seconds after the latest vote close of the municipality, if that is ahead.
 
@@ -40,20 +41,30 @@ def wait_for_late_ballots(svc: ParticipationService, municipality: str, grace: f
     counted, but its write may still be in flight when the close returns; it lands within the API
     function's timeout (15 s), so the export waits `grace` (default 30 s) after the close.
     """
-    closes = [svc.state(svc.place(municipality, p)).vote_closed_at for p in svc.place_processes(municipality)]
+    from chalicelib.services.gate import Place, find_municipality, stored_state
+
+    mdoc = find_municipality(sources.catalog, municipality)
+    closes = [stored_state(sources.repository, sources.clock, Place(mdoc, pdoc)).vote_closed_at
+              for pdoc in mdoc.processes.values()]
     latest = max((c for c in closes if c is not None), default=None)
     if latest is None:
         return 0.0
-    wait = (latest + timedelta(seconds=grace) - svc.clock.now()).total_seconds()
+    wait = (latest + timedelta(seconds=grace) - sources.clock.now()).total_seconds()
     if wait <= 0:
         return 0.0
     sleep(wait)
     return wait
 
 
-def advance_phases() -> list[tuple[str, str, str]]:
-    svc = context.service()
-    moved = svc.advance_due(svc.clock.now().date())
-    for m, p, old in moved:
+def advance_phases() -> ScheduleReport:
+    """The hourly run: rebuilds left pending asked for again, processes whose phase ended moved on."""
+    services = context.service()
+    report = services.phases.advance_due(services.clock.now().date())
+    for m, p, old in report.moved:
         log.info("moved %s/%s on from %s", m, p, old)
-    return moved
+    for failure in report.failed:
+        log.error("not moved on: %s/%s: %s", failure.municipality, failure.process, failure.error)
+    for run in report.effects:
+        if run.error:
+            log.error("rebuild of %s still pending: %s", run.municipality, run.error)
+    return report

@@ -19,40 +19,55 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from chalicelib.services.ballots import ballot_projects_of
+from chalicelib.services.comments import visible_comment_counts
+from chalicelib.services.gate import Clock, Place, find_municipality, stored_state
 from chalicelib.storage.records import BallotRecord, CommentRecord
+from chalicelib.storage.repository import Repository
+from prachakhom.ballot import BallotProject
+from prachakhom.content import MunicipalityCatalog
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
 from prachakhom.participation import voting_closed
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
 
-if TYPE_CHECKING:
-    from chalicelib.service import ParticipationService, Place
+
+class Sources(Protocol):
+    """What an export reads: content (one municipality at a time), the stored data, the time.
+    The API's services have all three (`context.Services`)."""
+
+    @property
+    def catalog(self) -> MunicipalityCatalog: ...
+
+    @property
+    def repository(self) -> Repository: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
-def export_process(service: ParticipationService, place: Place, data_dir: Path) -> Path:
+def export_process(sources: Sources, place: Place, data_dir: Path) -> Path:
     """Write the snapshot (and, after the vote, the ballots per pot) of one process."""
-    from chalicelib.service import _as_proposal, visible_comment_counts
-
-    m, p = place.municipality.slug, place.process.slug
-    repo = service.repository
-    state = service.state(place)
+    m, p = place.key
+    repo = sources.repository
+    state = stored_state(repo, sources.clock, place)
     online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
     comments = repo.list_comments(m, p)  # one read for the counts and the published copy
-    closed = voting_closed(place.process.rules, state.phase)
+    closed = voting_closed(place.rules, state.phase)
     ballots = counted_choices(repo.list_ballots(m, p), state.vote_closed_at if closed else None)
     snapshot = ProcessSnapshot(
         municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
-        proposals=[StoredProposal(slug=r.slug, proposal=_as_proposal(r), body=r.description) for r in online],
+        proposals=[StoredProposal(slug=r.slug, proposal=r.as_proposal(), body=r.description) for r in online],
         comment_counts=visible_comment_counts(comments), support_counts=repo.support_counts(m, p),
         ballots_cast=len(ballots), comments=published_comments(comments),
-        exported_at=service.clock.now(),
+        exported_at=sources.clock.now(),
     )
     path = save_snapshot(data_dir, snapshot)
     folder = snapshot_dir(data_dir, m, p) / "ballots"
     shutil.rmtree(folder, ignore_errors=True)
     if closed and ballots:
-        write_ballot_files(service, place, ballots, folder)
+        write_ballot_files(place, ballot_projects_of(repo, place), ballots, folder)
     return path
 
 
@@ -71,7 +86,7 @@ def published_comments(records: list[CommentRecord]) -> dict[str, list[StoredCom
 
 def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> list[dict[str, dict[str, int]]]:
     """What the count takes: per ballot, the last version written at or before the close (see
-    `ParticipationService.cast_ballot`); ballots cast after it are left out.
+    `services/ballots.py`); ballots cast after it are left out.
 
     In `ballot_id` order, never the stored (receipt) order: published voters are numbered 1..n in
     this order, and receipt order would let whoever holds a receipt guess its voter's place in the file.
@@ -80,8 +95,8 @@ def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> 
     return [v.choices for v in versions if v is not None]
 
 
-def write_ballot_files(service: ParticipationService, place: Place, ballots: list[dict[str, dict[str, int]]],
-                       folder: Path) -> None:
+def write_ballot_files(place: Place, projects: dict[str, BallotProject],
+                       ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
     from prachakhom.ballot import pot_budgets, tally_pot
     from prachakhom.tally.election import Ballot, BallotKind, Profile
@@ -90,7 +105,6 @@ def write_ballot_files(service: ParticipationService, place: Place, ballots: lis
     rules = place.process.rules
     points = isinstance(rules.ballot, PointsBallot)
     kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
-    projects = service.ballot_projects(place)
     folder.mkdir(parents=True, exist_ok=True)
     for pot_id, budget in pot_budgets(place.process, place.municipality.municipality).items():
         pot = tally_pot(pot_id, budget, projects)
@@ -105,9 +119,11 @@ def write_ballot_files(service: ParticipationService, place: Place, ballots: lis
         (folder / f"{pot_id}.pb").write_text(export_pb(pot, profile, meta), encoding="utf-8")
 
 
-def export_municipality(service: ParticipationService, municipality: str, data_dir: Path) -> None:
-    for process in service.place_processes(municipality):
-        export_process(service, service.place(municipality, process), data_dir)
+def export_municipality(sources: Sources, municipality: str, data_dir: Path) -> None:
+    """Export every process of the municipality (its content only: the catalog's one municipality)."""
+    mdoc = find_municipality(sources.catalog, municipality)
+    for pdoc in mdoc.processes.values():
+        export_process(sources, Place(mdoc, pdoc), data_dir)
 
 
 def build_municipality(content_dir: Path, output_dir: Path, data_dir: Path, municipality: str,
@@ -120,6 +136,8 @@ def build_municipality(content_dir: Path, output_dir: Path, data_dir: Path, muni
 
 
 class NoRebuilder:
+    """Rebuilds switched off (`PRACHAKHOM_REBUILD=off`): accepted, nothing done."""
+
     def request(self, municipality: str, process: str) -> str:
         return "off"
 
@@ -127,12 +145,12 @@ class NoRebuilder:
 class LocalRebuilder:
     """Export + build into the folder the demo serves, in the request (the demo is one machine)."""
 
-    def __init__(self, service: Any, content_dir: Path, data_dir: Path, site_dir: Path, site_url: str) -> None:
-        self._service = service
+    def __init__(self, sources: Sources, content_dir: Path, data_dir: Path, site_dir: Path, site_url: str) -> None:
+        self.sources = sources
         self.content_dir, self.data_dir, self.site_dir, self.site_url = content_dir, data_dir, site_dir, site_url
 
     def request(self, municipality: str, process: str) -> str:
-        export_municipality(self._service(), municipality, self.data_dir)
+        export_municipality(self.sources, municipality, self.data_dir)
         build_municipality(self.content_dir, self.site_dir, self.data_dir, municipality, self.site_url)
         return "built"
 
@@ -149,13 +167,13 @@ class LambdaRebuilder:
         return "queued"
 
 
-def rebuild_to_bucket(service: ParticipationService, content_dir: Path, s3: Any, bucket: str,
+def rebuild_to_bucket(sources: Sources, content_dir: Path, s3: Any, bucket: str,
                       municipality: str, site_url: str) -> int:
     """Build one municipality under /tmp and make `<municipality>/` in the bucket equal to it."""
     work = Path(tempfile.mkdtemp(prefix="prachakhom-"))
     try:
         data_dir, out = work / "data", work / "site"
-        export_municipality(service, municipality, data_dir)
+        export_municipality(sources, municipality, data_dir)
         built = build_municipality(content_dir, out, data_dir, municipality, site_url)
         return sync_folder(s3, bucket, built, municipality)
     finally:

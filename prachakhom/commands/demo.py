@@ -174,7 +174,7 @@ def seed_and_build(config: StackConfig, env: dict[str, str]) -> list[str]:
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         os.environ.setdefault(key, env[key])  # our own boto3 clients talk to moto: dummy credentials
     service = build_service(Settings.from_env(env))
-    slugs = list(service._content().municipalities)
+    slugs = service.catalog.municipality_slugs()
     for slug in slugs:
         export_municipality(service, slug, config.data_dir)
     build_all(content_dir=config.content_dir, output_dir=config.site_dir, data_dir=config.data_dir,

@@ -1,7 +1,9 @@
 """Request bodies, validated with pydantic before anything else happens.
 
 Every model forbids unknown fields; every failure becomes a 400 in the one error shape with a Thai
-`msg` per field (`loc` starts with "body"). Money and points are strict integers.
+`msg` per field (`loc` starts with "body"). Money and points are strict integers. Every route reads
+its body through `parse_body`: the place for limits on the raw body (size, depth) when the API is
+hardened against abuse (issue 13).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from chalicelib.errors import BadRequest
+from chalicelib.errors import BadRequest, Unprocessable
 from prachakhom.messages import message
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
@@ -69,6 +71,29 @@ class SupportIn(IdentityIn):
 
 class BallotIn(IdentityIn):
     choices: dict[str, list[Slug] | dict[Slug, Points]]
+
+    def choices_by_pot(self, points: bool) -> dict[str, dict[str, int]]:
+        """`{pot: {slug: points}}` (a list gives 1 point each); 422 for the wrong form for the
+        ballot rule (a list under a points rule, or points under any other) or a slug twice."""
+        out: dict[str, dict[str, int]] = {}
+        errors = []
+        for pot, chosen in self.choices.items():
+            if points and isinstance(chosen, list):
+                errors.append({"loc": ["body", "choices", pot], "code": "points_expected",
+                               "msg": message("points_expected")})
+            elif not points and isinstance(chosen, dict):
+                errors.append({"loc": ["body", "choices", pot], "code": "list_expected",
+                               "msg": message("list_expected")})
+            elif isinstance(chosen, list):
+                dupes = sorted({s for s in chosen if chosen.count(s) > 1})
+                errors += [{"loc": ["body", "choices", pot, s], "code": "duplicate_project",
+                            "msg": message("duplicate_project", project=s)} for s in dupes]
+                out[pot] = dict.fromkeys(chosen, 1)
+            else:
+                out[pot] = dict(chosen)
+        if errors:
+            raise Unprocessable(errors)
+        return out
 
 
 class PhaseChangeIn(Body):
