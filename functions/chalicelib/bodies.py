@@ -22,8 +22,9 @@ Money = Annotated[int, Field(ge=0, strict=True)]
 Points = Annotated[int, Field(strict=True)]
 
 
-def text(max_length: int, min_length: int = 1) -> Any:
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)]
+def text(max_length: int, min_length: int = 1) -> StringConstraints:
+    """Resident text: whitespace stripped, then between `min_length` and `max_length` characters."""
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
 class Body(BaseModel):
@@ -31,20 +32,20 @@ class Body(BaseModel):
 
 
 class ProposalIn(Body):
-    title: text(200)
-    summary: text(500, 0) = ""
-    description: text(5000, 0) = ""
+    title: Annotated[str, text(200)]
+    summary: Annotated[str, text(500, 0)] = ""
+    description: Annotated[str, text(5000, 0)] = ""
     category: Slug
     village: Annotated[int, Field(strict=True, ge=1, le=99)] | None = None
     cost: Money | None = None
-    author: text(80)
-    contact: text(200, 0) | None = None
+    author: Annotated[str, text(80)]
+    contact: Annotated[str, text(200, 0)] | None = None
     """Phone or e-mail so staff can call back: stored apart, staff-only, never published."""
 
 
 class CommentIn(Body):
-    text: text(2000)
-    author: text(80)
+    text: Annotated[str, text(2000)]
+    author: Annotated[str, text(80)]
     parent_id: Annotated[str, StringConstraints(pattern=r"^c[0-9a-f]{12}$")] | None = None
 
 
@@ -52,7 +53,7 @@ ReporterToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}
 
 
 class ReportIn(Body):
-    reason: text(500, 0) = ""
+    reason: Annotated[str, text(500, 0)] = ""
     reporter: ReporterToken
     """A random id the page keeps in localStorage (assets/pk-comments.js): reports count once per
     distinct reporter (best effort without login: clearing the browser's storage makes a new one)."""
@@ -61,7 +62,7 @@ class ReportIn(Body):
 class IdentityIn(Body):
     """Eligibility, as for a ballot: national ID + birth date (checked, then only an HMAC is stored)."""
 
-    national_id: text(20)
+    national_id: Annotated[str, text(20)]
     birth_date: date
 
 
@@ -103,14 +104,14 @@ class PhaseChangeIn(Body):
 
 class ModerationIn(Body):
     decision: Literal["approve", "reject", "feasible", "infeasible"]
-    answer: text(2000, 0) = ""
+    answer: Annotated[str, text(2000, 0)] = ""
     revised_cost: Money | None = None
 
 
 M = TypeVar("M", bound=Body)
 
 
-def parse_body(model: type[M], raw: bytes | None) -> M:
+def parse_body(model: type[M], raw: str | bytes | None) -> M:
     """Decode JSON and validate; BadRequest (400, one error shape) on anything wrong."""
     try:
         data = json.loads(raw) if raw else {}

@@ -8,7 +8,7 @@ of them (and Chalice's own `{"Code", "Message"}` errors, via the app's middlewar
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 from chalice import ChaliceViewError, Response
 
@@ -24,7 +24,7 @@ class ApiError(ChaliceViewError):
 
     @classmethod
     def one(cls, code: str, loc: Sequence[str | int] = ("body",), msg: str | None = None,
-            **params: object) -> ApiError:
+            **params: object) -> Self:
         return cls([{"loc": list(loc), "code": code, "msg": msg or message(code, **params)}])
 
 
