@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from prachakhom import __version__
-from prachakhom.commands import build, demo, poster, serve
+from prachakhom.commands import build, cost, demo, poster, serve
 from prachakhom.commands.build import DEFAULT_CONTENT
 
 
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tally(sub)
     _add(sub, "demo", demo, "run the whole kit locally: moto, chalice local and the sites")
     _add(sub, "poster", poster, "printable A4 poster (PDF and PNG) with a QR code to a process page")
+    _add(sub, "cost", cost, "expected monthly AWS cost from measured consumption and public prices")
     return parser
 
 
