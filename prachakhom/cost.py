@@ -115,7 +115,7 @@ def monthly(scenario: Scenario, usage: Mapping[str, Any], prices: Mapping[str, A
         }
         page_views = visits * scenario.pages_per_visit
         first_visits = voters * (1 + scenario.readers_per_voter)
-        rebuilds = scenario.proposals + scenario.phase_changes  # each decision and phase change republishes
+        rebuilds = float(scenario.proposals + scenario.phase_changes)  # each decision and phase change republishes
     else:
         page_views = first_visits = rebuilds = 0.0
     counts = {k: v * n for k, v in counts.items()}
