@@ -119,6 +119,9 @@ def test_cloudfront_serves_https_only_compressed_through_oac(sam):
     pages, assets = ttl(config["DefaultCacheBehavior"]), ttl(by_path["/*/assets/*"])
     assert pages["MaxTTL"] <= 300 and assets["DefaultTTL"] >= 86400, (pages, assets)
     assert ttl(by_path["/assets/*"]) == assets
+    for response in config["CustomErrorResponses"]:  # an error page would replace the API's JSON errors
+        assert "ResponsePagePath" not in response and response["ErrorCachingMinTTL"] == 0, response
+    assert {r["ErrorCode"] for r in config["CustomErrorResponses"]} >= {400, 403, 404, 500, 502, 503, 504}
     (function,) = config["DefaultCacheBehavior"]["FunctionAssociations"]
     assert function["EventType"] == "viewer-request"
     assert _refs(function["FunctionARN"]) == {"DirectoryIndexFunction"}
