@@ -20,6 +20,7 @@ tests/test_cost.py checks that the file's counted figures are still what the app
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import statistics
 import time
@@ -146,17 +147,20 @@ def _measured(repo: Any) -> RecordingDynamo:
 
 
 def _run(recorder: RecordingDynamo, action: Callable[[int], Any], times: int) -> dict[str, float]:
-    """Run `action(i)` `times` times; per run: DynamoDB calls and units, CPU seconds (median)."""
+    """Run `action(i)` `times` times; per run: DynamoDB calls and units, CPU seconds (median), and the
+    size of the JSON answer (what the API sends back through CloudFront)."""
     cpu: list[float] = []
     calls = wru = rru = 0.0
+    sent = 0
     for i in range(times):
         c0, w0, r0 = recorder.calls, recorder.wru, recorder.rru
         t0 = time.process_time()
-        action(i)
+        answer = action(i)
         cpu.append(time.process_time() - t0)
+        sent += len(json.dumps(answer, ensure_ascii=False).encode("utf-8")) if isinstance(answer, dict) else 0
         calls, wru, rru = calls + recorder.calls - c0, wru + recorder.wru - w0, rru + recorder.rru - r0
     return {"dynamodb_calls": calls / times, "wru": wru / times, "rru": rru / times,
-            "lambda_seconds": statistics.median(cpu)}
+            "lambda_seconds": statistics.median(cpu), "response_bytes": sent / times}
 
 
 def _ok(result: tuple[int, Any], *expected: int) -> Any:
@@ -189,6 +193,11 @@ def measure_actions(tmp: Path, times: int = 5) -> dict[str, dict[str, float]]:
                  if p["status"] == "under_review"]
         out["moderation"] = _run(rec, lambda i: _ok(api.staff(staff.format(slugs[i]), {"decision": "approve"})),
                                  min(times, len(slugs)))
+        items = repo.client._client.scan(TableName=repo.table)["Items"]
+        stored = [item_size(i) + 100 for i in items  # DynamoDB counts 100 bytes of overhead per item
+                  if i["SK"]["S"].startswith(("PROPOSAL#", "CONTACT#", "COMMENT#"))]
+        proposals_stored = sum(1 for i in items if i["SK"]["S"].startswith("PROPOSAL#"))
+        out["storage"] = {"bytes_per_proposal": sum(stored) / proposals_stored}
         today = service.clock.now().date()  # nothing due: what every hourly run costs per process
         out["scheduler_per_process"] = _run(rec, lambda i: service.advance_due(today), times)
 
@@ -198,8 +207,12 @@ def measure_actions(tmp: Path, times: int = 5) -> dict[str, dict[str, float]]:
         _ok(api.get(BASE))
         rec = _measured(repo)
         receipts: list[str] = []
-        out["ballot"] = _run(rec, lambda i: receipts.append(_ok(api.post(BASE + "/ballot", ballot_body(100 + i),
-                                                                         key=f"b{i}"))["receipt"]), times)
+        def ballot(i: int) -> Any:
+            answer = _ok(api.post(BASE + "/ballot", ballot_body(100 + i), key=f"b{i}"))
+            receipts.append(answer["receipt"])
+            return answer
+
+        out["ballot"] = _run(rec, ballot, times)
         out["receipt_check"] = _run(rec, lambda i: _ok(api.get(f"{BASE}/receipts/{receipts[i]}")), times)
         out["phase_change"] = _run(rec, lambda i: _ok(api.staff(
             STAFF_BASE + "/phase", {"expected_phase": ["voting", "results", "implementation"][i]}, key=f"ph{i}")),

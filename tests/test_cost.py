@@ -95,3 +95,7 @@ def test_usage_file_is_what_the_app_consumes(tmp_path):
         assert measured["site"][key] == USAGE["site"][key], key
     for key in ("bytes_per_municipality", "page_bytes_compressed", "assets_bytes_compressed"):
         assert math.isclose(measured["site"][key], USAGE["site"][key], rel_tol=0.1), key
+    assert math.isclose(measured["actions"]["storage"]["bytes_per_proposal"], USAGE["table_bytes_per_proposal"],
+                        rel_tol=0.1)
+    sent = [measured["actions"][a]["response_bytes"] for a in USAGE["actions"]]
+    assert math.isclose(sum(sent) / len(sent), USAGE["api_response_bytes"], rel_tol=0.1)
