@@ -298,6 +298,9 @@ def test_the_app_runs_on_the_stack_built_from_the_template(aws, transformed, tmp
             assert status == 200, proposal
         with pytest.raises(ClientError, match="AccessDenied|not authorized|Forbidden"):
             boto3.client("s3", region_name=REGION).put_object(Bucket=bucket, Key="x", Body=b"x")
+        with pytest.raises(ClientError, match="AccessDenied|not authorized"):  # only staff and scheduler may
+            boto3.client("lambda", region_name=REGION).invoke(FunctionName=env["PRACHAKHOM_REBUILD_FUNCTION"],
+                                                              InvocationType="Event", Payload=b"{}")
 
     with running_as(stack, "StaffAPIHandler", local), api_for(context.service()) as api:  # entered in order
         status, moved = api.staff(f"/municipalities/{MUNI}/processes/{PB}/phase", {"expected_phase": "voting"},
