@@ -199,7 +199,7 @@ def measure_actions(tmp: Path, times: int = 5) -> dict[str, dict[str, float]]:
         proposals_stored = sum(1 for i in items if i["SK"]["S"].startswith("PROPOSAL#"))
         out["storage"] = {"bytes_per_proposal": sum(stored) / proposals_stored}
         today = service.clock.now().date()  # nothing due: what every hourly run costs per process
-        out["scheduler_per_process"] = _run(rec, lambda i: service.advance_due(today), times)
+        out["scheduler_per_process"] = _run(rec, lambda i: service.phases.advance_due(today), times)
 
     repo = new_dynamo_repository()
     service = make_service(write_content(tmp / "voting", "voting"), repo, clk=clock())

@@ -210,10 +210,16 @@ def environment(stack: Stack, function: str) -> dict[str, str]:
     return {k: str(v) for k, v in stack.resolve(props["Environment"]["Variables"]).items()}
 
 
+ITEM_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+
+
 def _moto_actions(actions: str | list[str]) -> list[str]:
-    """moto names Lambda's Invoke call `lambda:Invoke` where IAM says `lambda:InvokeFunction`."""
+    """The actions as moto names the calls: `lambda:Invoke` where IAM says `lambda:InvokeFunction`, and
+    `dynamodb:TransactWriteItems` for a transaction, which IAM checks item by item (PutItem, UpdateItem,
+    DeleteItem, ConditionCheckItem: there is no TransactWriteItems action in IAM)."""
     listed = [actions] if isinstance(actions, str) else list(actions)
-    return listed + ["lambda:Invoke"] * ("lambda:InvokeFunction" in listed)
+    return (listed + ["lambda:Invoke"] * ("lambda:InvokeFunction" in listed)
+            + ["dynamodb:TransactWriteItems"] * bool(ITEM_WRITES & set(listed)))
 
 
 @contextmanager
@@ -322,9 +328,28 @@ def test_the_app_runs_on_the_stack_built_from_the_template(aws, transformed, tmp
     assert b"https://sites.example.go.th/" in home["Body"].read()  # the SiteUrl parameter
 
     with running_as(stack, "AdvancePhases", local):
-        moved_on = jobs.advance_phases()  # today is past the results phase of the test calendar
+        moved_on = jobs.advance_phases().moved  # today is past the results phase of the test calendar
         assert (MUNI, PB, "results") in moved_on
 
     items = dynamodb.scan(TableName=table)["Items"]
     assert any(i["PK"]["S"].startswith("BALLOTS#") for i in items)
     assert national_id(1) not in json.dumps(items)  # the voter's ID is nowhere in the table
+
+
+def test_the_rebuild_exports_without_writing(tmp_path):
+    """The rebuild's role may only read the table: exporting a process whose phase was never stored
+    takes the phase from content and calendar and stores nothing (it used to store it)."""
+    from chalicelib.rebuild import export_municipality
+    from chalicelib.storage.memory import MemoryRepository
+
+    class ReadOnly(MemoryRepository):
+        def init_state(self, state: Any) -> Any:
+            raise AssertionError("the rebuild wrote the table")
+
+    from tests.api_fixtures import make_service
+
+    repository = ReadOnly()
+    services = make_service(write_content(tmp_path, phase="voting"), repository)
+    export_municipality(services, MUNI, tmp_path / "data")
+    assert repository.get_state(MUNI, PB) is None
+    assert json.loads((tmp_path / "data" / MUNI / PB / "snapshot.json").read_text())["current_phase"]

@@ -56,7 +56,7 @@ def test_every_reference_resolves(transformed):
 
 def test_table_keys_are_the_codes(sam):
     sys.path.insert(0, str(FUNCTIONS))
-    from chalicelib.dynamodb import TABLE_DEFINITION
+    from chalicelib.storage.dynamodb import TABLE_DEFINITION
 
     (table,) = resources(sam, "AWS::DynamoDB::Table").values()
     props = table["Properties"]
@@ -190,12 +190,15 @@ def _dynamodb(role: dict[str, Any]) -> list[tuple[set[str], list[str]]]:
 
 
 def _partitions() -> dict[str, str]:
-    """Each partition helper of the code (…_pk) → its key prefix, e.g. private_pk → PRIVATE#."""
+    """Each partition of the code → its key pattern: the helpers (…_pk) give prefixes (private_pk →
+    PRIVATE#), the constants (…_PK) whole keys (EFFECTS_PK → EFFECTS)."""
     sys.path.insert(0, str(FUNCTIONS))
-    from chalicelib import dynamodb
+    from chalicelib.storage import dynamodb
 
-    return {name: getattr(dynamodb, name)("m", "p").split("m#p")[0]
-            for name in dir(dynamodb) if name.endswith("_pk")}
+    found = {name: getattr(dynamodb, name)("m", "p").split("m#p")[0]
+             for name in dir(dynamodb) if name.endswith("_pk")}
+    found.update({name: getattr(dynamodb, name) for name in dir(dynamodb) if name.endswith("_PK")})
+    return found
 
 
 def test_table_access_is_per_partition(transformed):
@@ -203,13 +206,13 @@ def test_table_access_is_per_partition(transformed):
     PRIVATE# partition (proposers' contacts); the rebuild only reads; every partition the code writes
     is covered (a new partition must be granted here, or the function is refused on AWS)."""
     partitions = _partitions()
-    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#"}, partitions
+    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS"}, partitions
     roles = _function_roles(transformed)
     granted: set[str] = set()
     for name, role in roles.items():
         for actions, keys in _dynamodb(role):
             granted |= {k.rstrip("*") for k in keys}
-            assert all(k.endswith("#*") for k in keys), keys
+            assert all(k.endswith("#*") or k in partitions.values() for k in keys), keys
             if "PRIVATE#*" in keys and name != "StaffAPIHandler":
                 assert actions == {"dynamodb:PutItem"}, (name, actions)  # stores a contact, never reads one
         resource = [s["Resource"] for s in statements(role) if any(str(a).startswith("dynamodb:") for a in as_list(s["Action"]))]
@@ -222,6 +225,8 @@ def test_table_access_is_per_partition(transformed):
     rebuild = _dynamodb(roles["Rebuild"])
     assert rebuild and all(actions <= READS for actions, _ in rebuild)
     assert all("PRIVATE#*" not in keys for _, keys in rebuild)
+    effects = {name for name, role in roles.items() if any("EFFECTS" in keys for _, keys in _dynamodb(role))}
+    assert effects == {"StaffAPIHandler", "AdvancePhases"}  # the ones whose changes call for a rebuild
 
 
 def test_only_the_rebuild_writes_the_site_bucket(transformed):

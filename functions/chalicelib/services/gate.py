@@ -74,6 +74,16 @@ def stored_state(repository: Repository, clock: Clock, place: Place) -> ProcessS
     return stored if stored is not None else initial_state(repository, clock, place)
 
 
+def read_state(repository: Repository, clock: Clock, place: Place) -> ProcessState:
+    """The stored phase, or the one content and calendar give, without storing it: for readers whose
+    role may not write the table (the rebuild function, infra/template.yaml)."""
+    stored = repository.get_state(*place.key)
+    if stored is not None:
+        return stored
+    now = clock.now()
+    return ProcessState(*place.key, phase_now(place.process.process, None, now.date()).key, now, "content")
+
+
 def initial_state(repository: Repository, clock: Clock, place: Place) -> ProcessState:
     """Store the phase content and the calendar give, unless a phase is stored already (kept)."""
     now = clock.now()
