@@ -12,15 +12,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prachakhom.ballot import pot_of
 from prachakhom.content import (
     MunicipalityDoc,
     ProcessDoc,
     ProposalDoc,
-    pot_budgets,
-    pot_village,
-    proposal_cost,
 )
+from prachakhom.messages import PROJECT_STATUS_TH, PROPOSAL_STATUS_TH, WHOLE_AREA_TH
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
     PUBLIC_PROPOSAL_STATUSES,
@@ -30,44 +27,21 @@ from prachakhom.models import (
     PhaseDefinition,
     Process,
     ProcessTemplate,
-    Project,
     Proposal,
+    TrackedProject,
     Village,
 )
-from prachakhom.phase import current_phase, days_left
+from prachakhom.participation import voting_closed
+from prachakhom.phase import days_left, phase_now
+from prachakhom.pots import ballot_cost, pot_budgets, pot_of, pot_village
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
 
 if TYPE_CHECKING:
     from site_generator.results import ProcessResults
 
-PROPOSAL_STATUS_LABELS = {
-    "published": "รอคัดกรอง",
-    "feasible": "ผ่านการคัดกรอง",
-    "infeasible": "ไม่ผ่านการคัดกรอง",
-    "selected": "ได้รับเลือก",
-    "not_selected": "ไม่ได้รับเลือก",
-    "withdrawn": "ถอนข้อเสนอ",
-}
-PROJECT_STATUS_LABELS = {
-    "planned": "รอดำเนินการ",
-    "in_progress": "กำลังดำเนินการ",
-    "delayed": "ล่าช้า",
-    "completed": "เสร็จแล้ว",
-    "cancelled": "ยกเลิก",
-}
-ACTION_LABELS = {
-    "propose": "เสนอโครงการ",
-    "comment": "แสดงความคิดเห็น",
-    "support": "สนับสนุนแนวคิด",
-    "vote": "ลงคะแนน",
-    "follow": "ติดตามความคืบหน้า",
-}
-WHOLE_AREA = "ทั้งท้องถิ่น"
-
-
 def place_name(village: Village | None) -> str:
     """"หมู่ที่ 3 บ้านนา", or the whole area for municipality-wide proposals and projects."""
-    return f"หมู่ที่ {village.number} {village.name}" if village else WHOLE_AREA
+    return f"หมู่ที่ {village.number} {village.name}" if village else WHOLE_AREA_TH
 
 
 @dataclass(frozen=True)
@@ -114,7 +88,7 @@ class ProposalView:
 @dataclass(frozen=True)
 class ProjectView:
     slug: str
-    project: Project
+    project: TrackedProject
     body: str
     category: Category
     village: Village | None
@@ -173,10 +147,8 @@ class ProcessView:
 
     @property
     def voting_closed(self) -> bool:
-        keys = [p.definition.key for p in self.phases]
-        if "voting" not in keys:
-            return False
-        return keys.index(self.current.definition.key) > keys.index("voting")
+        """The core's rule (`prachakhom.participation.voting_closed`), not a phase's name."""
+        return voting_closed(self.rules, self.current.definition.key)
 
     @property
     def is_budgeting(self) -> bool:
@@ -255,10 +227,9 @@ def process_view(
     municipality: Municipality, doc: ProcessDoc, today: date, data_dir: Path | None
 ) -> ProcessView:
     snapshot = load_snapshot(data_dir, doc.municipality_slug, doc.slug)
-    process = doc.process
-    if snapshot and snapshot.current_phase:
-        process = process.model_copy(update={"current_phase": snapshot.current_phase})
-    current_dates = current_phase(process, today)
+    stored_phase = snapshot.current_phase if snapshot else None
+    process = doc.process.model_copy(update={"current_phase": stored_phase}) if stored_phase else doc.process
+    current_dates = phase_now(doc.process, stored_phase, today)
     keys = [p.key for p in process.phases]
     current_index = keys.index(current_dates.key)
     phases = [
@@ -308,8 +279,8 @@ def _proposals(
             paragraphs=paragraphs(d.body),
             category=doc.rules.category(d.proposal.category),
             village=_village(municipality, d.proposal.village),
-            cost=proposal_cost(d),
-            status_label=PROPOSAL_STATUS_LABELS[d.proposal.status],
+            cost=ballot_cost(d.proposal),
+            status_label=PROPOSAL_STATUS_TH[d.proposal.status],
             comment_count=comments.get(d.slug, 0),
             support_count=supports.get(d.slug, 0),
             comments=comment_threads(stored.get(d.slug, [])),
@@ -328,7 +299,7 @@ def _projects(municipality: Municipality, doc: ProcessDoc) -> list[ProjectView]:
             body=d.body,
             category=doc.rules.category(d.project.category),
             village=_village(municipality, d.project.village),
-            status_label=PROJECT_STATUS_LABELS[d.project.status],
+            status_label=PROJECT_STATUS_TH[d.project.status],
             proposal_slug=d.project.proposal,
         )
         for d in sorted(doc.projects.values(), key=lambda d: d.slug)
@@ -340,7 +311,7 @@ def _pots(municipality: Municipality, doc: ProcessDoc) -> list[PotView]:
     for pot_id, budget in pot_budgets(doc.rules, doc.process.budget, municipality).items():
         number = pot_village(pot_id)
         if number is None:
-            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA})", budget, None))
+            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA_TH})", budget, None))
         else:
             village = municipality.village(number)
             pots.append(PotView(pot_id, place_name(village), budget, village))
