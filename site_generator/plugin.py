@@ -26,8 +26,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.templates import TemplateContext
 
 from prachakhom.content import Content, load_content
 from prachakhom.errors import ContentError
@@ -126,8 +128,8 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
 
     @event_priority(-100)  # after the search plugin has indexed page.content
     def on_page_context(
-        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: object
-    ) -> dict[str, Any]:
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         generated = self.pages.get(page.file.src_uri)
         if generated is not None and generated.actions:
             page.content = (page.content or "") + generated.actions
