@@ -50,9 +50,14 @@ def ballot_projects(doc: ProcessDoc, online: Iterable[tuple[str, Proposal]]) -> 
     projects: dict[str, BallotProject] = {}
     for slug, proposal in [*staff, *online]:
         cost = ballot_cost(proposal)
-        if proposal.status in BALLOT_PROPOSAL_STATUSES and cost is not None:
+        if is_on_ballot(proposal) and cost is not None:
             projects[slug] = BallotProject(slug, pot_of(doc.rules, proposal.village), cost, proposal.title)
     return projects
+
+
+def is_on_ballot(proposal: Proposal) -> bool:
+    """Whether voters may choose the proposal: found feasible (or already decided) and with a cost."""
+    return proposal.status in BALLOT_PROPOSAL_STATUSES and ballot_cost(proposal) is not None
 
 
 def check_ballot(

@@ -19,10 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prachakhom.ballot import is_on_ballot
 from prachakhom.content import MunicipalityDoc, ProcessDoc, ProposalDoc
 from prachakhom.messages import PROJECT_STATUS_TH, PROPOSAL_STATUS_TH, WHOLE_AREA_TH
 from prachakhom.models import (
-    BALLOT_PROPOSAL_STATUSES,
     PUBLIC_PROPOSAL_STATUSES,
     Category,
     Municipality,
@@ -173,8 +173,7 @@ class ProcessView:
     def ballot_pots(self) -> list[BallotPotView]:
         """Pots in ballot order (village pots, then the municipality-wide pot) with the proposals on
         the ballot: feasible (or already decided) and with a cost, as `prachakhom.ballot` decides."""
-        on_ballot = [p for p in self.proposals
-                     if p.proposal.status in BALLOT_PROPOSAL_STATUSES and p.cost is not None]
+        on_ballot = [p for p in self.proposals if is_on_ballot(p.proposal)]
         return [
             BallotPotView(pot, tuple(p for p in on_ballot if pot_of(self.rules, p.proposal.village) == pot.pot_id))
             for pot in self.pots
