@@ -143,6 +143,11 @@ class Eligibility(Model):
     minimum_age: int = Field(ge=0, le=120)
     residency: Literal["house_registration", "resident_or_worker", "anyone"]
     identity: Literal["national_id"] = "national_id"
+    mode: Literal["declared", "roll"] = "declared"
+    """How a voter is tied to one person (`prachakhom.eligibility`): `declared` — the first ballot
+    or support stores a keyed hash of the birth date typed and the village declared, and later
+    requests with that ID must give the same birth date; `roll` — staff upload the voter roll
+    (`prachakhom.roll`) and only its residents, with their birth date, vote, in their roll village."""
 
 
 class PageTexts(Model):
