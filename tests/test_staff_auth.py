@@ -378,8 +378,8 @@ def test_refusal_reason_logged_never_the_token(home, access, caplog):
 
 def test_user_pool_from_env():
     assert UserPool.from_env({}) is None
-    pool = UserPool.from_env({"PRACHAKHOM_COGNITO_USER_POOL_ID": "ap-southeast-1_AbC123",
-                              "PRACHAKHOM_COGNITO_CLIENT_ID": "abc, def"})
+    pool = UserPool.from_env({"PRACHAKHOM_USER_POOL_ID": "ap-southeast-1_AbC123",
+                              "PRACHAKHOM_USER_POOL_CLIENT_ID": "abc, def"})
     assert pool == UserPool("ap-southeast-1_AbC123", frozenset({"abc", "def"}))
     assert pool.issuer == "https://cognito-idp.ap-southeast-1.amazonaws.com/ap-southeast-1_AbC123"
     assert pool.jwks_url == pool.issuer + "/.well-known/jwks.json"  # on AWS: the issuer's own keys

@@ -104,12 +104,13 @@ class UserPool:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> UserPool | None:
-        """From `PRACHAKHOM_COGNITO_USER_POOL_ID`, `PRACHAKHOM_COGNITO_CLIENT_ID` (comma-separated)
+        """From `PRACHAKHOM_USER_POOL_ID`, `PRACHAKHOM_USER_POOL_CLIENT_ID` (comma-separated)
         and `PRACHAKHOM_COGNITO_ENDPOINT` (local only); None when no pool is configured."""
-        pool_id = env.get("PRACHAKHOM_COGNITO_USER_POOL_ID", "").strip()
+        pool_id = env.get("PRACHAKHOM_USER_POOL_ID", "").strip()
         if not pool_id:
             return None
-        clients = frozenset(c.strip() for c in env.get("PRACHAKHOM_COGNITO_CLIENT_ID", "").split(",") if c.strip())
+        listed = env.get("PRACHAKHOM_USER_POOL_CLIENT_ID", "").split(",")
+        clients = frozenset(c.strip() for c in listed if c.strip())
         return cls(pool_id, clients, env.get("PRACHAKHOM_COGNITO_ENDPOINT") or None)
 
 

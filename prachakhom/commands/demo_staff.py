@@ -64,8 +64,8 @@ class DemoStaff:
 
     def environment(self) -> dict[str, str]:
         """The API's settings for this pool (`chalicelib.auth.UserPool.from_env` reads them)."""
-        return {"PRACHAKHOM_COGNITO_USER_POOL_ID": self.pool.pool_id,
-                "PRACHAKHOM_COGNITO_CLIENT_ID": self.client_id,
+        return {"PRACHAKHOM_USER_POOL_ID": self.pool.pool_id,
+                "PRACHAKHOM_USER_POOL_CLIENT_ID": self.client_id,
                 "PRACHAKHOM_COGNITO_ENDPOINT": self.pool.endpoint or ""}
 
     def describe(self) -> str:
