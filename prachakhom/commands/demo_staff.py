@@ -5,11 +5,13 @@ app client if missing, one user per role for each demo municipality with a known
 grants their roles in the table; it returns the accounts, which the demo prints. The API then
 verifies their tokens exactly as on AWS: only the pool's address differs.
 
-Wiring into the demo (its `run`, once moto is up and the table restored), one call and two uses::
+Wiring into the demo (`prachakhom/commands/demo.py: run`, after `restore_table` and before
+`chalice_local`), one call and two uses::
 
-    staff = prepare_demo_staff(config.moto_url, client, TABLE, demo_municipalities(content))
-    env.update(staff.environment())      # what `chalice local` needs to verify tokens
-    print(staff.describe(), file=out)    # the accounts, with the password
+    staff = prepare_demo_staff(config.moto_url, client, TABLE,
+                               demo_municipalities(load_content(config.content_dir)))
+    env.update(staff.environment())                # what `chalice local` needs to verify tokens
+    print(staff.describe(), file=out, flush=True)  # after the URLs: the accounts and the password
 
 moto keeps users in memory only, so every start makes new users (new `sub`s) while the table,
 reloaded from `.demo/`, still holds the previous start's grants: those of a demo username are
@@ -18,10 +20,8 @@ taken away again, so each demo municipality's team lists exactly the current dem
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prachakhom.messages import ROLE_TH
@@ -33,8 +33,6 @@ if TYPE_CHECKING:  # the API's modules, imported when called (as the demo does):
     from chalicelib.storage.staff import StaffDirectory
 
     from prachakhom.content import Content
-
-FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 DEMO_PASSWORD = "Prachakhom-2570"
 POOL_NAME = "prachakhom-staff"
@@ -80,16 +78,13 @@ class DemoStaff:
 
     def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> Tokens:
         """Tokens for a demo account (USER_PASSWORD_AUTH against moto), as the console will get them."""
+        from prachakhom.commands.demo import _functions_on_path
+
         _functions_on_path()
         from chalicelib.cognito import cognito_client, sign_in
 
         client = cognito_client(self.pool.endpoint, self.pool.region, **CREDENTIALS)
         return sign_in(client, self.pool, self.client_id, username, password)
-
-
-def _functions_on_path() -> None:
-    if str(FUNCTIONS) not in sys.path:
-        sys.path.insert(0, str(FUNCTIONS))
 
 
 def demo_username(role: Role, municipality: str) -> str:
@@ -104,6 +99,8 @@ def demo_municipalities(content: Content) -> dict[str, str]:
 def prepare_demo_staff(moto_url: str, dynamodb: Any, table: str, municipalities: Mapping[str, str],
                        password: str = DEMO_PASSWORD) -> DemoStaff:
     """Make the pool, its app client and the demo accounts in moto's Cognito, and grant their roles."""
+    from prachakhom.commands.demo import _functions_on_path
+
     _functions_on_path()
     from chalicelib.auth import UserPool
     from chalicelib.cognito import cognito_client, ensure_app_client, ensure_user, ensure_user_pool
