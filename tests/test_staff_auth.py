@@ -407,3 +407,20 @@ def test_bearer_token():
     assert bearer_token("Bearer a.b.c") == "a.b.c"
     with pytest.raises(AuthRefused):
         bearer_token("a.b.c")
+
+
+def test_require_a_permission():
+    from chalicelib.auth import require
+    from chalicelib.errors import Forbidden
+
+    from prachakhom.staff import Action, Grant, Role, StaffMember
+
+    member = StaffMember("sub-1", "สมศรี", grants=frozenset({Grant("non-kha-hom", Role.MODERATOR)}))
+    assert require(member, "non-kha-hom", Action.MODERATE) is member
+    for who, where, action in ((member, "tha-lamphu", Action.MODERATE), (member, "non-kha-hom", Action.CHANGE_PHASE),
+                               (None, "non-kha-hom", Action.VIEW)):
+        with pytest.raises(Forbidden) as err:
+            require(who, where, action)
+        response = error_response(err.value)
+        assert response.status_code == 403
+        assert response.body["errors"][0]["code"] == "forbidden" and "ไม่มีสิทธิ์" in response.body["errors"][0]["msg"]

@@ -33,8 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from chalicelib.errors import ServiceUnavailable, Unauthorized
-from prachakhom.messages import message
+from chalicelib.errors import Forbidden, ServiceUnavailable, Unauthorized
+from prachakhom.messages import STAFF_ACTION_TH, message
+from prachakhom.staff import Action, StaffMember
 
 if TYPE_CHECKING:
     from jwt import PyJWK, PyJWKClient
@@ -223,6 +224,16 @@ class TokenVerifier:
         name = claims.get("name")
         return VerifiedToken(sub, username, self.token_use, client_id, int(claims["exp"]),
                              name if isinstance(name, str) else None, claims)
+
+
+def require(member: StaffMember | None, municipality: str, action: Action) -> StaffMember:
+    """`member`, if their grants allow `action` in `municipality` (`prachakhom.staff.may`); else 403.
+
+    `member` is None for a valid token whose user holds no grant at all (no profile in the table).
+    """
+    if member is None or not member.may(municipality, action):
+        raise Forbidden.one("forbidden", ("path", "municipality"), action=STAFF_ACTION_TH[action.value])
+    return member
 
 
 @functools.cache

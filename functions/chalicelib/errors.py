@@ -39,6 +39,12 @@ class Unauthorized(ApiError):
     STATUS_CODE = 401
 
 
+class Forbidden(ApiError):
+    """Signed in, but without a role that allows this here: 403."""
+
+    STATUS_CODE = 403
+
+
 class NotFound(ApiError):
     STATUS_CODE = 404
 
