@@ -92,7 +92,7 @@ def ensure_user(client: Any, pool_id: str, username: str, name: str, password: s
         client.admin_update_user_attributes(UserPoolId=pool_id, Username=username, UserAttributes=attributes)
     client.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
     user = client.admin_get_user(UserPoolId=pool_id, Username=username)
-    return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+    return str(next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub"))
 
 
 _REFUSALS = {
