@@ -14,35 +14,6 @@ ACTION_TH: dict[str, str] = {
     "follow": "ติดตามความคืบหน้า",
 }
 
-ROLE_TH: dict[str, str] = {
-    "admin": "ผู้ดูแลระบบของท้องถิ่น",
-    "moderator": "ผู้ตรวจสอบข้อเสนอและความคิดเห็น",
-    "data_entry": "ผู้บันทึกข้อมูล",
-    "reviewer": "ผู้พิจารณาความเป็นไปได้",
-    "national": "เจ้าหน้าที่ส่วนกลาง",
-}
-"""Staff roles (`prachakhom.staff.Role`) as the console names them."""
-
-STAFF_ACTION_TH: dict[str, str] = {
-    "view": "ดูข้อมูลสำหรับเจ้าหน้าที่",
-    "read_contacts": "ดูข้อมูลติดต่อของผู้เสนอ",
-    "moderate": "ตรวจสอบข้อเสนอและความคิดเห็น",
-    "assign_review": "มอบหมายผู้พิจารณาความเป็นไปได้",
-    "review_feasibility": "พิจารณาความเป็นไปได้ของข้อเสนอ",
-    "enter_proposals": "บันทึกข้อเสนอจากเวทีประชาคม",
-    "check_in": "ลงทะเบียนผู้เข้าร่วม",
-    "enter_paper_ballots": "บันทึกบัตรลงคะแนนแบบกระดาษ",
-    "reconcile": "ตรวจสอบบัตรที่ลงทั้งแบบกระดาษและออนไลน์",
-    "change_phase": "เปลี่ยนขั้นตอนของกระบวนการ",
-    "edit_process": "แก้ไขกระบวนการ",
-    "manage_voter_roll": "จัดการบัญชีรายชื่อผู้มีสิทธิ์",
-    "track_projects": "บันทึกความคืบหน้าโครงการ",
-    "manage_staff": "จัดการบัญชีเจ้าหน้าที่",
-    "read_audit": "ดูบันทึกการดำเนินงานของเจ้าหน้าที่",
-    "publish_template": "เผยแพร่แม่แบบกระบวนการ",
-}
-"""Staff actions (`prachakhom.staff.Action`), to be read after "ไม่มีสิทธิ์"."""
-
 MESSAGES_TH: dict[str, str] = {
     # request shape (pydantic error types and our own)
     "missing": "จำเป็นต้องกรอกข้อมูลนี้",
@@ -142,6 +113,36 @@ MESSAGES_TH: dict[str, str] = {
     "bad_decision": "Decision '{decision}' is not possible for a proposal with status '{status}'",
     "idempotency_conflict": "This Idempotency-Key was already used for a different request",
 }
+
+
+ROLE_TH: dict[str, str] = {
+    "admin": "ผู้ดูแลระบบของท้องถิ่น",
+    "moderator": "ผู้ตรวจสอบข้อเสนอและความคิดเห็น",
+    "data_entry": "ผู้บันทึกข้อมูล",
+    "reviewer": "ผู้พิจารณาความเป็นไปได้",
+    "national": "เจ้าหน้าที่ส่วนกลาง",
+}
+"""Staff roles (`prachakhom.staff.Role`) as the console names them."""
+
+STAFF_ACTION_TH: dict[str, str] = {
+    "view": "ดูข้อมูลสำหรับเจ้าหน้าที่",
+    "read_contacts": "ดูข้อมูลติดต่อของผู้เสนอ",
+    "moderate": "ตรวจสอบข้อเสนอและความคิดเห็น",
+    "assign_review": "มอบหมายผู้พิจารณาความเป็นไปได้",
+    "review_feasibility": "พิจารณาความเป็นไปได้ของข้อเสนอ",
+    "enter_proposals": "บันทึกข้อเสนอจากเวทีประชาคม",
+    "check_in": "ลงทะเบียนผู้เข้าร่วม",
+    "enter_paper_ballots": "บันทึกบัตรลงคะแนนแบบกระดาษ",
+    "reconcile": "ตรวจสอบบัตรที่ลงทั้งแบบกระดาษและออนไลน์",
+    "change_phase": "เปลี่ยนขั้นตอนของกระบวนการ",
+    "edit_process": "แก้ไขกระบวนการ",
+    "manage_voter_roll": "จัดการบัญชีรายชื่อผู้มีสิทธิ์",
+    "track_projects": "บันทึกความคืบหน้าโครงการ",
+    "manage_staff": "จัดการบัญชีเจ้าหน้าที่",
+    "read_audit": "ดูบันทึกการดำเนินงานของเจ้าหน้าที่",
+    "publish_template": "เผยแพร่แม่แบบกระบวนการ",
+}
+"""Staff actions (`prachakhom.staff.Action`), to be read after "ไม่มีสิทธิ์"."""
 
 
 def message(code: str, **params: object) -> str:
