@@ -9,7 +9,7 @@ import pytest
 from tests.api_fixtures import ROOT, dynamodb_client, moto_endpoint  # isort: skip  (puts functions/ on sys.path)
 from chalicelib.auth import TokenVerifier, UserPool
 from chalicelib.cognito import SignInRefused
-from chalicelib.dynamodb import create_table
+from chalicelib.storage.dynamodb import create_table
 from chalicelib.storage.staff import DynamoStaffDirectory
 
 from prachakhom.commands.demo_staff import DEMO_PASSWORD, demo_municipalities, prepare_demo_staff

@@ -9,8 +9,6 @@ import pytest
 
 from tests.api_fixtures import dynamodb_client  # isort: skip  (puts functions/ on sys.path)
 from botocore.exceptions import ClientError
-from chalicelib.dynamodb import create_table
-from chalicelib.repository import AlreadyExists, NotStored
 from chalicelib.storage.audit import (
     MAX_PAGE,
     AuditLog,
@@ -18,6 +16,8 @@ from chalicelib.storage.audit import (
     DynamoAuditLog,
     audit_put,
 )
+from chalicelib.storage.dynamodb import create_table
+from chalicelib.storage.repository import AlreadyExists, NotStored
 from chalicelib.storage.staff import (
     DynamoStaffDirectory,
     MemoryStaffDirectory,

@@ -74,7 +74,7 @@ def main() -> None:
     import jwt
     from chalicelib.auth import TokenVerifier, UserPool
     from chalicelib.cognito import cognito_client, ensure_app_client, ensure_user, ensure_user_pool, sign_in
-    from chalicelib.dynamodb import create_table
+    from chalicelib.storage.dynamodb import create_table
     from chalicelib.storage.staff import DynamoStaffDirectory
 
     from prachakhom.staff import Role

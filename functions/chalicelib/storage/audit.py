@@ -30,7 +30,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.repository import AlreadyExists
+from chalicelib.storage.repository import AlreadyExists
 from prachakhom.audit import Actor, AuditEntry
 
 MAX_PAGE = 200

@@ -24,9 +24,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from chalicelib.dynamodb import _cancellation_codes
-from chalicelib.repository import AlreadyExists, NotStored, StorageError
 from chalicelib.storage.audit import MemoryAuditLog, audit_put
+from chalicelib.storage.dynamodb import _cancellation_codes
+from chalicelib.storage.repository import AlreadyExists, NotStored, StorageError
 from prachakhom.audit import AuditEntry
 from prachakhom.staff import Grant, Role, StaffMember
 
