@@ -154,6 +154,11 @@ ROLE_TH: dict[str, str] = {
 }
 """Staff roles (`prachakhom.staff.Role`) as the console names them."""
 
+ALL_PLACES_TH = "ทุกท้องถิ่น"
+"""Where a national grant (`prachakhom.staff.ALL_MUNICIPALITIES`) applies."""
+DEMO_ACCOUNT_TH = "{role} {place} (บัญชีทดลอง)"
+"""The name of a demo staff account (`prachakhom demo`): its role, its place, and that it is a test one."""
+
 STAFF_ACTION_TH: dict[str, str] = {
     "view": "ดูข้อมูลสำหรับเจ้าหน้าที่",
     "read_contacts": "ดูข้อมูลติดต่อของผู้เสนอ",

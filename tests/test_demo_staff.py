@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shlex
+import urllib.request
 import uuid
 
 import pytest
@@ -13,6 +16,7 @@ from chalicelib.storage.dynamodb import create_table
 from chalicelib.storage.staff import DynamoStaffDirectory
 
 from prachakhom.commands.demo_staff import DEMO_PASSWORD, demo_municipalities, prepare_demo_staff
+from prachakhom.messages import ROLE_TH
 from prachakhom.staff import ALL_MUNICIPALITIES, Action, Grant, Role
 
 PLACES = {"non-kha-hom": "องค์การบริหารส่วนตำบลโนนข่าหอม", "tha-lamphu": "เทศบาลเมืองท่าลำพู"}
@@ -36,6 +40,33 @@ def test_one_account_per_role_and_municipality_plus_national(demo):
     text = staff.describe()
     assert DEMO_PASSWORD in text and "ผู้ตรวจสอบข้อเสนอและความคิดเห็น" in text
     assert all(a.username in text for a in staff.accounts)
+
+
+def signed_in_by_printed_command(text: str) -> dict:
+    """Run the `curl` line `describe` printed (its URL, headers and body) with urllib; Cognito's answer."""
+    (line,) = [line.strip() for line in text.splitlines() if line.strip().startswith("curl ")]
+    words = shlex.split(line)
+    url = next(w for w in words[1:] if w.startswith("http"))
+    headers = dict(words[i + 1].split(": ", 1) for i, w in enumerate(words) if w == "-H")
+    body = words[words.index("-d") + 1].encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=body, headers=headers), timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def test_describe_prints_one_line_per_role_and_a_sign_in_that_works(demo):
+    staff, *_ = demo
+    text = staff.describe()
+    assert DEMO_PASSWORD in text
+    for role in Role:
+        (line,) = [line for line in text.splitlines() if line.strip().startswith(role.value + " ")]
+        assert ROLE_TH[role.value] in line
+        listed = [word.rstrip(",") for word in line.split("—")[0].split()[1:]]
+        assert listed == [a.username for a in staff.accounts if a.role is role]
+    tokens = signed_in_by_printed_command(text)["AuthenticationResult"]
+    first = staff.accounts[0]
+    token = TokenVerifier(staff.pool).verify(tokens["AccessToken"])
+    assert (token.sub, token.username) == (first.sub, first.username)
+    assert "Bearer" in text
 
 
 def test_accounts_sign_in_and_hold_their_roles(demo):

@@ -5,13 +5,9 @@ app client if missing, one user per role for each demo municipality with a known
 grants their roles in the table; it returns the accounts, which the demo prints. The API then
 verifies their tokens exactly as on AWS: only the pool's address differs.
 
-Wiring into the demo (`prachakhom/commands/demo.py: run`, after `restore_table` and before
-`chalice_local`), one call and two uses::
-
-    staff = prepare_demo_staff(config.moto_url, client, TABLE,
-                               demo_municipalities(load_content(config.content_dir)))
-    env.update(staff.environment())                # what `chalice local` needs to verify tokens
-    print(staff.describe(), file=out, flush=True)  # after the URLs: the accounts and the password
+The demo (`prachakhom/commands/demo.py: run`) calls it after `restore_table`, gives `chalice local`
+`DemoStaff.environment()` (the pool to verify tokens against) and prints `DemoStaff.describe()`
+with its URLs: the accounts by role, their password, and a sign-in request to copy.
 
 moto keeps users in memory only, so every start makes new users (new `sub`s) while the table,
 reloaded from `.demo/`, still holds the previous start's grants: those of a demo username are
@@ -20,11 +16,13 @@ taken away again, so each demo municipality's team lists exactly the current dem
 
 from __future__ import annotations
 
+import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from prachakhom.messages import ROLE_TH
+from prachakhom.messages import ALL_PLACES_TH, DEMO_ACCOUNT_TH, ROLE_TH
 from prachakhom.staff import ALL_MUNICIPALITIES, Role
 
 if TYPE_CHECKING:  # the API's modules, imported when called (as the demo does): the core stays free of them
@@ -67,14 +65,29 @@ class DemoStaff:
                 "PRACHAKHOM_COGNITO_ENDPOINT": self.pool.endpoint or ""}
 
     def describe(self) -> str:
-        """The accounts as the demo prints them."""
-        password = {a.password for a in self.accounts}
-        lines = [f"  staff accounts (password {' / '.join(sorted(password))}):"]
-        width = max(len(a.username) for a in self.accounts)
-        for a in self.accounts:
-            where = "ทุกท้องถิ่น" if a.municipality == ALL_MUNICIPALITIES else a.municipality
-            lines.append(f"    {a.username:<{width}}  {ROLE_TH[a.role.value]} — {where}")
+        """The accounts as the demo prints them: one line per role, then how to sign in."""
+        password = " / ".join(sorted({a.password for a in self.accounts}))
+        lines = [f"  staff accounts in moto's Cognito, username <role>.<municipality>, password {password}:"]
+        roles = list(dict.fromkeys(a.role for a in self.accounts))
+        width = max(len(role.value) for role in roles)
+        for role in roles:
+            usernames = ", ".join(a.username for a in self.accounts if a.role is role)
+            where = f" ({ALL_PLACES_TH})" if role is Role.NATIONAL else ""
+            lines.append(f"    {role.value:<{width}}  {usernames}  — {ROLE_TH[role.value]}{where}")
+        first = self.accounts[0]
+        lines += ["  sign in (Cognito's InitiateAuth, as on AWS): send the answer's AuthenticationResult.AccessToken",
+                  "  as 'Authorization: Bearer <token>' (the staff routes still take the staff tokens above for now)",
+                  "    " + self.sign_in_command(first.username, first.password)]
         return "\n".join(lines)
+
+    def sign_in_command(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        """A `curl` that signs `username` in against the pool, as the console will (USER_PASSWORD_AUTH)."""
+        body = json.dumps({"AuthFlow": "USER_PASSWORD_AUTH", "ClientId": self.client_id,
+                           "AuthParameters": {"USERNAME": username, "PASSWORD": password}})
+        endpoint = self.pool.endpoint or f"https://cognito-idp.{self.pool.region}.amazonaws.com"
+        return shlex.join(["curl", "-s", endpoint.rstrip("/") + "/",
+                           "-H", "Content-Type: application/x-amz-json-1.1",
+                           "-H", "X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth", "-d", body])
 
     def sign_in(self, username: str, password: str = DEMO_PASSWORD) -> Tokens:
         """Tokens for a demo account (USER_PASSWORD_AUTH against moto), as the console will get them."""
@@ -114,8 +127,8 @@ def prepare_demo_staff(moto_url: str, dynamodb: Any, table: str, municipalities:
     accounts = []
     for municipality, role in wanted:
         username = demo_username(role, municipality)
-        place = "ทุกท้องถิ่น" if role is Role.NATIONAL else municipalities[municipality]
-        name = f"{ROLE_TH[role.value]} {place} (บัญชีทดลอง)"
+        place = ALL_PLACES_TH if role is Role.NATIONAL else municipalities[municipality]
+        name = DEMO_ACCOUNT_TH.format(role=ROLE_TH[role.value], place=place)
         sub = ensure_user(cognito, pool_id, username, name, password)
         directory.save_profile(sub, username, name)
         directory.set_roles(sub, municipality, {role})
