@@ -262,3 +262,37 @@ def _entry(line: int, fields: list[str], columns: tuple[int, int, int], villages
 
 def _problem(line: int, code: str, **params: object) -> RollProblem:
     return RollProblem(line, code, message(code, **params))
+
+
+ROLL_BUCKET_CHARS = 3
+"""Entries are stored in buckets named by the first hex characters of their key (16^3 = 4,096
+buckets): a 100,000-resident roll is ~4,000 items of ~25 entries (a few hundred batch writes, not
+100,000 puts), and checking a voter is one read of one bucket."""
+
+
+def roll_bucket(key: str) -> str:
+    return key[:ROLL_BUCKET_CHARS]
+
+
+def bucketed(entries: list[RollEntry]) -> dict[str, dict[str, str]]:
+    """Bucket → {key: "<birth hash> <village>"}: how storage keeps a roll."""
+    out: dict[str, dict[str, str]] = {}
+    for e in entries:
+        out.setdefault(roll_bucket(e.key), {})[e.key] = f"{e.birth} {e.village}"
+    return out
+
+
+def entry_in(bucket: dict[str, str], key: str) -> RollEntry | None:
+    """The entry stored under `key` in its bucket (None: not on the roll)."""
+    value = bucket.get(key)
+    if value is None:
+        return None
+    birth, village = value.split(" ")
+    return RollEntry(key, birth, int(village))
+
+
+def village_counts(entries: list[RollEntry]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for e in entries:
+        counts[e.village] = counts.get(e.village, 0) + 1
+    return dict(sorted(counts.items()))

@@ -171,6 +171,7 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
     from chalicelib.effects import Effects
     from chalicelib.services.ballots import BallotProjects, BallotService
     from chalicelib.services.comments import CommentService
+    from chalicelib.services.eligibility import Eligibility
     from chalicelib.services.gate import Gate
     from chalicelib.services.moderation import ModerationService
     from chalicelib.services.phases import PhaseService
@@ -181,10 +182,11 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
     effects = Effects(repository, rebuilder or make_rebuilder(settings, gate), clock)
     projects = BallotProjects(repository)
     proposals = ProposalService(gate)
+    eligibility = Eligibility(repository, settings.secret)
     return Services(
         gate=gate, effects=effects, proposals=proposals, comments=CommentService(gate, proposals),
-        supports=SupportService(gate, proposals, settings.secret),
-        ballots=BallotService(gate, projects, settings.secret), phases=PhaseService(gate, effects),
+        supports=SupportService(gate, proposals, eligibility, settings.secret),
+        ballots=BallotService(gate, projects, eligibility, settings.secret), phases=PhaseService(gate, effects),
         moderation=ModerationService(gate, effects, projects), staff=StaffTokens(settings.staff_tokens),
     )
 

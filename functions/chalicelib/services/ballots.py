@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from chalicelib.bodies import BallotIn
 from chalicelib.errors import Conflict, NotFound, Unprocessable
-from chalicelib.services.eligibility import eligible_voter_key
+from chalicelib.services.eligibility import Eligibility, Voter
 from chalicelib.services.gate import Gate, Place, TtlCache
 from chalicelib.storage.records import BallotRecord, BallotVersion
 from chalicelib.storage.repository import MAX_BALLOT_VERSIONS, NotStored, Repository, TooManyVersions
@@ -35,9 +35,11 @@ from prachakhom.ballot import (
     normalize_receipt_code,
     receipt_code,
 )
+from prachakhom.eligibility import chosen_village, same_birth, village_problems
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import PointsBallot
+from prachakhom.tally.ballot_rules import BallotProblem
 from prachakhom.participation import voting_closed
 from prachakhom.pots import pot_budgets
 
@@ -83,9 +85,10 @@ class ReceiptCheck:
 
 
 class BallotService:
-    def __init__(self, gate: Gate, projects: BallotProjects, secret: bytes) -> None:
+    def __init__(self, gate: Gate, projects: BallotProjects, eligibility: Eligibility, secret: bytes) -> None:
         self.gate = gate
         self.projects = projects
+        self.eligibility = eligibility
         self._secret = secret
 
     def cast(self, municipality: str, process: str, body: BallotIn, idem: str) -> tuple[BallotRecord, bool]:
@@ -93,17 +96,24 @@ class BallotService:
         voter: the same voter gives the same receipt, hence the same key): (stored, created?).
 
         A voter who votes again is told their receipt code (the same one: it derives from the ID), so
-        a lost receipt is found by entering the ID again. Two voters whose 60-bit receipts collide
+        a lost receipt is found by entering the ID again — with the birth date the first ballot gave:
+        a wrong one is refused without the receipt (`identity_mismatch`) and is never a second ballot,
+        the key deriving from the ID alone. Two voters whose 60-bit receipts collide
         (`prachakhom.ballot.RECEIPT_BITS`) are never merged: the second is refused (`receipt_collision`).
         """
         place = self.gate.place(municipality, process)
-        ballot_id, receipt, choices = self._valid_ballot(place, body)
+        voter = self.eligibility.voter(place, body, self.gate.clock.now().date())
+        ballot_id, receipt, choices = self._valid_ballot(place, voter, body, voter.village)
         self.gate.open_for(place, "vote")
+        village = voter.village if voter.village is not None else chosen_village(choices)
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt=receipt, cast_at=self.gate.clock.now(), idem_key=idem)
+                              receipt=receipt, cast_at=self.gate.clock.now(), idem_key=idem,
+                              birth_hash=voter.birth, village=village)
         stored, created = self.gate.repository.cast_ballot(record)
         if not created and stored.ballot_id != ballot_id:
             raise Conflict.one("receipt_collision", ("body", "national_id"))
+        if not created and not same_birth(stored.birth_hash, voter.birth):
+            raise Conflict.one("identity_mismatch", ("body", "birth_date"))
         if not created and stored.idem_key != idem:
             code = "already_voted_can_change" if place.rules.allow_ballot_change else "already_voted"
             raise Conflict.one(code, ("body", "national_id"), receipt=stored.receipt)
@@ -116,16 +126,23 @@ class BallotService:
         place = self.gate.place(municipality, process)
         if not place.rules.allow_ballot_change:
             raise Conflict.one("change_not_allowed", ("path", "process"))
-        ballot_id, receipt, choices = self._valid_ballot(place, body)
+        voter = self.eligibility.voter(place, body, self.gate.clock.now().date())
         repo = self.gate.repository
+        ballot_id, receipt = self._keys(voter)
         existing = repo.get_ballot(municipality, process, receipt)
-        if (existing is not None and existing.ballot_id == ballot_id and existing.idem_key == idem
-                and existing.choices == choices):
+        if existing is None or existing.ballot_id != ballot_id:
+            raise NotFound.one("no_ballot", ("body", "national_id"))
+        if not same_birth(existing.birth_hash, voter.birth):
+            raise Conflict.one("identity_mismatch", ("body", "birth_date"))
+        village = existing.village if existing.village is not None else voter.village
+        _, _, choices = self._valid_ballot(place, voter, body, village, fixed=True)
+        if existing.idem_key == idem and existing.choices == choices:
             return existing
         self.gate.open_for(place, "vote")
         now = self.gate.clock.now()
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt=receipt, cast_at=now, changed_at=now, idem_key=idem)
+                              receipt=receipt, cast_at=now, changed_at=now, idem_key=idem,
+                              birth_hash=voter.birth, village=existing.village)
         try:
             return repo.change_ballot(record)
         except NotStored:
@@ -150,13 +167,23 @@ class BallotService:
         note = message("receipt_counted" if counted == latest else "receipt_change_after_close")
         return ReceiptCheck(ballot, "counted", note, counted)
 
-    def _valid_ballot(self, place: Place, body: BallotIn) -> tuple[str, str, dict[str, dict[str, int]]]:
-        """(ballot id, receipt code, choices) of a valid ballot from an eligible voter: both keyed hashes
-        of the voter key, so the same voter always gets the same receipt and the same ballot item."""
-        key = eligible_voter_key(place, body, self._secret, self.gate.clock.now().date())
+    def _keys(self, voter: Voter) -> tuple[str, str]:
+        """(ballot id, receipt code): both keyed hashes of the voter key, so the same voter always
+        gets the same receipt and the same ballot item, whatever birth date is typed."""
+        return keyed_hash(self._secret, "ballot", voter.key), receipt_code(self._secret, voter.key)
+
+    def _valid_ballot(self, place: Place, voter: Voter, body: BallotIn, village: int | None,
+                      fixed: bool = False) -> tuple[str, str, dict[str, dict[str, int]]]:
+        """(ballot id, receipt code, choices) of a valid ballot: the rule in force, and no village pot
+        but the voter's `village` (the roll's, or the one their first ballot filled). `fixed`: the
+        ballot exists, so a voter whose first ballot filled no village pot may not add one now."""
         choices = body.choices_by_pot(isinstance(place.rules.ballot, PointsBallot))
         budgets = pot_budgets(place.rules, place.process.process.budget, place.municipality.municipality)
         problems = check_ballot(place.rules, choices, self.projects.of(place), budgets)
+        if not problems:
+            problems = village_problems(choices, village)
+            if fixed and village is None and chosen_village(choices) is not None:
+                problems = [BallotProblem("village_fixed", message("village_fixed"), ("body", "choices"))]
         if problems:
             raise Unprocessable([{"loc": list(p.loc), "code": p.code, "msg": p.msg} for p in problems])
-        return keyed_hash(self._secret, "ballot", key), receipt_code(self._secret, key), choices
+        return (*self._keys(voter), choices)

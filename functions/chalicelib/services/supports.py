@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.bodies import SupportIn
-from chalicelib.services.eligibility import eligible_voter_key
+from chalicelib.errors import Conflict
+from chalicelib.services.eligibility import Eligibility
 from chalicelib.services.gate import Gate
 from chalicelib.services.proposals import ProposalService
+from prachakhom.eligibility import same_birth
 from prachakhom.identity import keyed_hash
 
 
@@ -21,18 +23,23 @@ class Support:
 
 
 class SupportService:
-    def __init__(self, gate: Gate, proposals: ProposalService, secret: bytes) -> None:
+    def __init__(self, gate: Gate, proposals: ProposalService, eligibility: Eligibility, secret: bytes) -> None:
         self.gate = gate
         self.proposals = proposals
+        self.eligibility = eligibility
         self._secret = secret
 
     def support(self, municipality: str, process: str, slug: str, body: SupportIn) -> Support:
-        """A conditional put keyed by an HMAC of the voter key, in the phase that allows supports."""
+        """A conditional put keyed by an HMAC of the voter key, in the phase that allows supports; the
+        birth date's hash is stored with it, and a repeat with another birth date is refused
+        (`identity_mismatch`) as for ballots (`prachakhom.eligibility`)."""
         place = self.gate.place(municipality, process)
         self.proposals.find(place, slug)
-        key = eligible_voter_key(place, body, self._secret, self.gate.clock.now().date())
-        supporter = keyed_hash(self._secret, "support", key)
+        voter = self.eligibility.voter(place, body, self.gate.clock.now().date())
+        supporter = keyed_hash(self._secret, "support", voter.key)
         repo, now = self.gate.repository, self.gate.clock.now()
         created = self.gate.guarded(place, "support", lambda ph: repo.add_support(
-            municipality, process, slug, supporter, now, ph))
+            municipality, process, slug, supporter, now, ph, birth=voter.birth))
+        if not created and not same_birth(repo.support_birth(municipality, process, slug, supporter), voter.birth):
+            raise Conflict.one("identity_mismatch", ("body", "birth_date"))
         return Support(slug, repo.support_counts(municipality, process, slug).get(slug, 0), created)

@@ -10,6 +10,9 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
     support         PROC#<m>#<p>          SUPPORT#<proposal>#<supporter hash>
     proposer contact PRIVATE#<m>#<p>      CONTACT#<slug>                       (staff only)
     ballot          BALLOTS#<m>#<p>       BALLOT#<receipt code>                e.g. BALLOT#7K2M-9QXD-R4TA
+    voided ballot   BALLOTS#<m>#<p>       VOID#<receipt code>#<voided at>      (kept, never counted)
+    roll in force   PROC#<m>#<p>          ROLL                                 version, counts (pointer)
+    roll bucket     ROLL#<m>#<p>#<version> BUCKET#<3 hex>                      {roll key: "birth hash village"}
     pending effect  EFFECTS               EFFECT#<m>#<p>#<kind>#<id>           e.g. a rebuild to request
 
 * One query (`PK = PROC#…`, `begins_with(SK, 'PROPOSAL#')`) lists a process's proposals; the same with
@@ -20,6 +23,12 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
   check is one `GetItem` (no index). The item holds neither the national ID nor the voter key: the
   choices, the receipt, timestamps and `ballot_id` = HMAC(secret, "ballot", voter key), which tells
   two voters apart should their receipts collide (a change must match it).
+* The voter roll (eligibility mode `roll`, `prachakhom.roll`) holds keyed hashes only, in buckets
+  of ~25 residents (one read checks a voter); an upload writes a new version's buckets first, then
+  switches the `ROLL` pointer with its audit entry in one transaction, so readers never see half a
+  roll; the old version's buckets are deleted after the switch.
+* Voiding a ballot is one transaction: delete the ballot (condition: still that voter's, that
+  version), put it back as `VOID#…` with the reason, and the audit entry.
 * Contacts of proposers sit in a `PRIVATE#` partition: an IAM condition on
   `dynamodb:LeadingKeys` keeps every role but the staff one away from it (see infra/README.md).
 * A ballot is ONE conditional `PutItem` (`attribute_not_exists(PK)`: one ballot per voter, two
@@ -45,6 +54,8 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from prachakhom.audit import AuditEntry
 from botocore.exceptions import ClientError
 
 from chalicelib.storage.records import (
@@ -55,13 +66,17 @@ from chalicelib.storage.records import (
     PendingEffect,
     ProcessState,
     ProposalRecord,
+    Roll,
+    VoidedBallot,
 )
+from chalicelib.storage.audit import audit_put
 from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
     AlreadyExists,
     NotStored,
     PhaseMismatch,
     Repository,
+    RollChanged,
     StateMissing,
     StatusMismatch,
     TooManyVersions,
@@ -95,6 +110,10 @@ def proc_pk(m: str, p: str) -> str:
 
 def ballots_pk(m: str, p: str) -> str:
     return f"BALLOTS#{m}#{p}"
+
+
+def roll_pk(m: str, p: str, version: str) -> str:
+    return f"ROLL#{m}#{p}#{version}"
 
 
 def private_pk(m: str, p: str) -> str:
@@ -401,11 +420,15 @@ class DynamoRepository(Repository):
 
     # --- supports -------------------------------------------------------------------------------
     def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
+                    phases: Collection[str], birth: str | None = None) -> bool:
         items = [self._phase_check(municipality, process, phases),
                  self._put_new({"PK": proc_pk(municipality, process), "SK": f"SUPPORT#{proposal}#{supporter}",
-                                "at": at})]
+                                "at": at, "birth_hash": birth})]
         return not self._transact(municipality, process, items)
+
+    def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
+        item = self._get(proc_pk(municipality, process), f"SUPPORT#{proposal}#{supporter}")
+        return item.get("birth_hash") if item else None
 
     def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
         prefix = f"SUPPORT#{proposal}#" if proposal else "SUPPORT#"
@@ -422,6 +445,7 @@ class DynamoRepository(Repository):
             "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
             "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
             "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
+            "birth_hash": b.birth_hash, "village": b.village,
         })
 
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
@@ -445,7 +469,7 @@ class DynamoRepository(Repository):
         at = ballot.changed_at or ballot.cast_at
         key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.receipt}"}}
         existing = self.get_ballot(m, p, ballot.receipt)  # a read; the cast's version, if never changed
-        if existing is None or existing.ballot_id != ballot.ballot_id:
+        if existing is None or existing.ballot_id != ballot.ballot_id or existing.birth_hash != ballot.birth_hash:
             raise NotStored()
         # `versions` is written on the first change only: if it is still absent when this update runs,
         # no change has been committed, so the cast version read above is the first one.
@@ -455,12 +479,13 @@ class DynamoRepository(Repository):
                 TableName=self.table, Key=key,
                 UpdateExpression=("SET choices = :c, changed_at = :at, idem_key = :k, "
                                   "versions = list_append(if_not_exists(versions, :first), :v) ADD #version :one"),
-                ConditionExpression="attribute_exists(PK) AND ballot_id = :id AND #version < :max",
+                ConditionExpression=("attribute_exists(PK) AND ballot_id = :id AND #version < :max AND "
+                                     + ("birth_hash = :b" if ballot.birth_hash else "attribute_not_exists(birth_hash)")),
                 ExpressionAttributeNames={"#version": "version"},
                 ExpressionAttributeValues={
                     ":c": _ser.serialize(_plain(ballot.choices)), ":at": {"S": at.isoformat()},
                     ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}, ":first": {"L": first},
-                    ":id": {"S": ballot.ballot_id},
+                    ":id": {"S": ballot.ballot_id}, **({":b": {"S": ballot.birth_hash}} if ballot.birth_hash else {}),
                     ":v": {"L": [_ser.serialize(_version(BallotVersion(at, ballot.choices)))]},
                     ":max": {"N": str(MAX_BALLOT_VERSIONS)}},
                 ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL",
@@ -469,7 +494,7 @@ class DynamoRepository(Repository):
             if not _condition_failed(err):
                 raise
             current = self.get_ballot(m, p, ballot.receipt)
-            if current is None or current.ballot_id != ballot.ballot_id:
+            if current is None or current.ballot_id != ballot.ballot_id or current.birth_hash != ballot.birth_hash:
                 raise NotStored() from None
             raise TooManyVersions() from None
         return _ballot(m, p, _read(response["Attributes"]))
@@ -480,6 +505,94 @@ class DynamoRepository(Repository):
 
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         return [_ballot(municipality, process, i) for i in self._query(ballots_pk(municipality, process), "BALLOT#")]
+
+    def void_ballot(self, voided: VoidedBallot, audit: AuditEntry) -> None:
+        b = voided.ballot
+        pk = ballots_pk(b.municipality, b.process)
+        kept = {**self._ballot_item(b), "SK": {"S": f"VOID#{b.receipt}#{voided.voided_at.isoformat()}"},
+                **_item({"voided_at": voided.voided_at, "void_reason": voided.reason,
+                         "voided_by": voided.voided_by})}
+        items = [
+            {"Delete": {"TableName": self.table, "Key": {"PK": {"S": pk}, "SK": {"S": f"BALLOT#{b.receipt}"}},
+                        "ConditionExpression": "ballot_id = :id AND #version = :v",
+                        "ExpressionAttributeNames": {"#version": "version"},
+                        "ExpressionAttributeValues": {":id": {"S": b.ballot_id}, ":v": {"N": str(b.version)}}}},
+            {"Put": {"TableName": self.table, "Item": kept, "ConditionExpression": "attribute_not_exists(PK)"}},
+            audit_put(self.table, audit),
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if _cancellation_codes(err)[:1] == ["ConditionalCheckFailed"]:
+                raise NotStored() from None
+            raise
+
+    def list_voided(self, municipality: str, process: str) -> list[VoidedBallot]:
+        found = []
+        for item in self._query(ballots_pk(municipality, process), "VOID#"):
+            at = _time(item["voided_at"])
+            assert at is not None
+            found.append(VoidedBallot(_ballot(municipality, process, item), at, item["void_reason"],
+                                      item["voided_by"]))
+        return found
+
+    # --- the voter roll -------------------------------------------------------------------------
+    def put_roll_buckets(self, municipality: str, process: str, version: str,
+                         buckets: dict[str, dict[str, str]]) -> None:
+        pk = roll_pk(municipality, process, version)
+        requests = [{"PutRequest": {"Item": _item({"PK": pk, "SK": f"BUCKET#{name}", "entries": entries})}}
+                    for name, entries in buckets.items()]
+        self._batch_write(requests)
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        """BatchWriteItem 25 at a time; unprocessed items (throttling) sent again with a short backoff."""
+        import time
+
+        for start in range(0, len(requests), 25):
+            pending = {self.table: requests[start:start + 25]}
+            for attempt in range(8):
+                response = self.client.batch_write_item(RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+            if pending:
+                raise RuntimeError("DynamoDB left roll items unprocessed after 8 attempts")
+
+    def switch_roll(self, roll: Roll, expected: str | None, audit: AuditEntry) -> None:
+        item = _item({"PK": proc_pk(roll.municipality, roll.process), "SK": "ROLL", "version": roll.version,
+                      "uploaded_at": roll.uploaded_at, "count": roll.count,
+                      "villages": {str(k): v for k, v in roll.villages.items()}})
+        put: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if expected is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put["ConditionExpression"] = "version = :expected"
+            put["ExpressionAttributeValues"] = {":expected": {"S": expected}}
+        try:
+            self.client.transact_write_items(TransactItems=[{"Put": put}, audit_put(self.table, audit)])
+        except ClientError as err:
+            if _cancellation_codes(err)[:1] == ["ConditionalCheckFailed"]:
+                raise RollChanged() from None
+            raise
+
+    def get_roll(self, municipality: str, process: str) -> Roll | None:
+        item = self._get(proc_pk(municipality, process), "ROLL")
+        if item is None:
+            return None
+        at = _time(item["uploaded_at"])
+        assert at is not None
+        return Roll(municipality, process, item["version"], at, item["count"],
+                    {int(k): v for k, v in item.get("villages", {}).items()})
+
+    def roll_bucket(self, municipality: str, process: str, version: str, bucket: str) -> dict[str, str]:
+        item = self._get(roll_pk(municipality, process, version), f"BUCKET#{bucket}")
+        return dict(item["entries"]) if item else {}
+
+    def delete_roll_version(self, municipality: str, process: str, version: str) -> None:
+        pk = roll_pk(municipality, process, version)
+        keys = [i["SK"] for i in self._query(pk, "BUCKET#", keys_only=True)]
+        self._batch_write([{"DeleteRequest": {"Key": {"PK": {"S": pk}, "SK": {"S": sk}}}} for sk in keys])
 
     # --- after-commit effects ------------------------------------------------------------------
     def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
@@ -528,6 +641,7 @@ def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
         receipt=item["receipt"], cast_at=cast, changed_at=_time(item.get("changed_at")),
         version=item.get("version", 1), idem_key=item.get("idem_key", ""),
         versions=tuple(BallotVersion(_time(v["at"]), v["choices"]) for v in item.get("versions", [])),  # type: ignore[arg-type]
+        birth_hash=item.get("birth_hash"), village=item.get("village"),
     )
 
 

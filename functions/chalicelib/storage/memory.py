@@ -8,6 +8,8 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
+from prachakhom.audit import AuditEntry
+
 from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
@@ -16,13 +18,17 @@ from chalicelib.storage.records import (
     PendingEffect,
     ProcessState,
     ProposalRecord,
+    Roll,
+    VoidedBallot,
 )
+from chalicelib.storage.audit import MemoryAuditLog
 from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
     AlreadyExists,
     NotStored,
     PhaseMismatch,
     Repository,
+    RollChanged,
     StateMissing,
     StatusMismatch,
     TooManyVersions,
@@ -40,7 +46,13 @@ class MemoryRepository(Repository):
         self._reports: set[tuple[str, str, str, str, str]] = set()
         self._ballots: dict[tuple[str, str, str], BallotRecord] = {}
         self._supports: dict[tuple[str, str, str, str], datetime] = {}
+        self._support_births: dict[tuple[str, str, str, str], str] = {}
         self._effects: dict[tuple[str, str, str, str], PendingEffect] = {}
+        self._voided: dict[tuple[str, str], list[VoidedBallot]] = {}
+        self._rolls: dict[tuple[str, str], Roll] = {}
+        self._roll_buckets: dict[tuple[str, str, str], dict[str, dict[str, str]]] = {}
+        self.audit_log = MemoryAuditLog()
+        """Staff changes' audit entries, appended under the repository's lock with the change."""
 
     def _guard(self, municipality: str, process: str, phases: Collection[str]) -> None:
         state = self._states.get((municipality, process))
@@ -144,14 +156,19 @@ class MemoryRepository(Repository):
             return comment
 
     def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
+                    phases: Collection[str], birth: str | None = None) -> bool:
         key = (municipality, process, proposal, supporter)
         with self._lock:
             self._guard(municipality, process, phases)
             if key in self._supports:
                 return False
             self._supports[key] = at
+            if birth is not None:
+                self._support_births[key] = birth
             return True
+
+    def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
+        return self._support_births.get((municipality, process, proposal, supporter))
 
     def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -173,7 +190,8 @@ class MemoryRepository(Repository):
         at = ballot.changed_at or ballot.cast_at
         with self._lock:
             current = self._ballots.get(key)
-            if current is None or current.ballot_id != ballot.ballot_id:
+            if (current is None or current.ballot_id != ballot.ballot_id
+                    or current.birth_hash != ballot.birth_hash):
                 raise NotStored()
             if current.version >= MAX_BALLOT_VERSIONS:
                 raise TooManyVersions()
@@ -189,6 +207,45 @@ class MemoryRepository(Repository):
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
         return sorted(found, key=lambda b: b.receipt)
+
+    def void_ballot(self, voided: VoidedBallot, audit: AuditEntry) -> None:
+        b = voided.ballot
+        key = (b.municipality, b.process, b.receipt)
+        with self._lock:
+            current = self._ballots.get(key)
+            if current is None or (current.ballot_id, current.version) != (b.ballot_id, b.version):
+                raise NotStored()
+            self.audit_log.append(audit)
+            del self._ballots[key]
+            self._voided.setdefault((b.municipality, b.process), []).append(voided)
+
+    def list_voided(self, municipality: str, process: str) -> list[VoidedBallot]:
+        return list(self._voided.get((municipality, process), []))
+
+    def put_roll_buckets(self, municipality: str, process: str, version: str,
+                         buckets: dict[str, dict[str, str]]) -> None:
+        with self._lock:
+            stored = self._roll_buckets.setdefault((municipality, process, version), {})
+            for name, entries in buckets.items():
+                stored[name] = dict(entries)
+
+    def switch_roll(self, roll: Roll, expected: str | None, audit: AuditEntry) -> None:
+        with self._lock:
+            current = self._rolls.get((roll.municipality, roll.process))
+            if (current.version if current else None) != expected:
+                raise RollChanged()
+            self.audit_log.append(audit)
+            self._rolls[(roll.municipality, roll.process)] = roll
+
+    def get_roll(self, municipality: str, process: str) -> Roll | None:
+        return self._rolls.get((municipality, process))
+
+    def roll_bucket(self, municipality: str, process: str, version: str, bucket: str) -> dict[str, str]:
+        return dict(self._roll_buckets.get((municipality, process, version), {}).get(bucket, {}))
+
+    def delete_roll_version(self, municipality: str, process: str, version: str) -> None:
+        with self._lock:
+            self._roll_buckets.pop((municipality, process, version), None)
 
     def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
         with self._lock:

@@ -105,6 +105,13 @@ class BallotRecord:
     idem_key: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     versions: tuple[BallotVersion, ...] = ()
+    birth_hash: str | None = None
+    """HMAC of the birth date given with the first ballot, tied to the ID (`prachakhom.roll.birth_hash`):
+    a change or the "already voted" answer needs the same birth date (`prachakhom.eligibility`).
+    None only for ballots stored before birth dates were kept (they cannot be changed online)."""
+    village: int | None = None
+    """The voter's village: the roll's (roll mode) or the one whose pot the first ballot filled
+    (declared mode); a later version may fill no other village's pot."""
 
     def all_versions(self) -> tuple[BallotVersion, ...]:
         return self.versions or (BallotVersion(self.cast_at, self.choices),)
@@ -112,6 +119,33 @@ class BallotRecord:
     def counted(self, closed_at: datetime | None) -> BallotVersion | None:
         """The version the count takes (None: not counted): the core's rule, `counted_version`."""
         return counted_version(self.all_versions(), closed_at)
+
+
+@dataclass(frozen=True)
+class VoidedBallot:
+    """A ballot staff voided (the real voter showed their ID card in person after someone else
+    voted with their ID): kept whole with who voided it, when and why, never counted. Its receipt
+    is free again, so the real voter can vote."""
+
+    ballot: BallotRecord
+    voided_at: datetime
+    reason: str
+    voided_by: str
+    """The staff member's `sub` (their name is in the audit entry)."""
+
+
+@dataclass(frozen=True)
+class Roll:
+    """The voter roll in force for a process (`prachakhom.roll`): which version, how many
+    residents, and per village. Entries are read one at a time (`Repository.roll_entry`)."""
+
+    municipality: str
+    process: str
+    version: str
+    uploaded_at: datetime
+    count: int
+    villages: dict[int, int] = field(default_factory=dict)
+    """Village number → residents on the roll."""
 
 
 @dataclass(frozen=True)

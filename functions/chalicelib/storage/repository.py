@@ -35,7 +35,10 @@ from chalicelib.storage.records import (
     PendingEffect,
     ProcessState,
     ProposalRecord,
+    Roll,
+    VoidedBallot,
 )
+from prachakhom.audit import AuditEntry
 
 MAX_BALLOT_VERSIONS = 20
 """A voter may change their ballot this many times minus one (keeps the item far below 400 KB)."""
@@ -65,6 +68,10 @@ class AlreadyExists(StorageError):
 
 class TooManyVersions(StorageError):
     """A ballot already has `MAX_BALLOT_VERSIONS` versions."""
+
+
+class RollChanged(StorageError):
+    """Another upload switched the process's roll meanwhile (the caller read another version)."""
 
 
 class StatusMismatch(StorageError):
@@ -134,8 +141,13 @@ class Repository(ABC):
     # --- supports (idea consultations) ---------------------------------------------------------
     @abstractmethod
     def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
-        """One support per supporter per proposal, phase-guarded: True if stored, False if there already."""
+                    phases: Collection[str], birth: str | None = None) -> bool:
+        """One support per supporter per proposal, phase-guarded: True if stored, False if there already.
+        `birth`: the supporter's birth-date hash, stored with it (`support_birth`)."""
+
+    @abstractmethod
+    def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
+        """The birth-date hash stored with a support (None: no such support, or stored without)."""
 
     @abstractmethod
     def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
@@ -151,8 +163,9 @@ class Repository(ABC):
     @abstractmethod
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
         """Add a version (`ballot.changed_at`, `ballot.choices`) to the ballot under `ballot.receipt`
-        and make it the current one; NotStored if none with this `ballot_id`, TooManyVersions at
-        `MAX_BALLOT_VERSIONS`. One write request."""
+        and make it the current one; NotStored if none with this `ballot_id` and `birth_hash` (the
+        same person: `prachakhom.eligibility`), TooManyVersions at `MAX_BALLOT_VERSIONS`. One write
+        request, its condition names both."""
 
     @abstractmethod
     def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
@@ -161,6 +174,38 @@ class Repository(ABC):
     @abstractmethod
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
         """Every ballot of the process, in receipt order (never publish that order: see rebuild.py)."""
+
+    @abstractmethod
+    def void_ballot(self, voided: VoidedBallot, audit: AuditEntry) -> None:
+        """Move the ballot to the voided ones (kept, never counted; its receipt free again) with its
+        audit entry, atomically; NotStored if the ballot under `voided.ballot.receipt` is not that
+        one any more (another `ballot_id` or `version`)."""
+
+    @abstractmethod
+    def list_voided(self, municipality: str, process: str) -> list[VoidedBallot]: ...
+
+    # --- the voter roll (eligibility mode `roll`) -----------------------------------------------
+    @abstractmethod
+    def put_roll_buckets(self, municipality: str, process: str, version: str,
+                         buckets: dict[str, dict[str, str]]) -> None:
+        """Store a roll version's buckets (`prachakhom.roll.bucketed`); unseen until `switch_roll`."""
+
+    @abstractmethod
+    def switch_roll(self, roll: Roll, expected: str | None, audit: AuditEntry) -> None:
+        """Make `roll.version` the roll in force, with its audit entry, in one atomic write, if the
+        version in force is still `expected` (None: no roll yet); else RollChanged. Readers see the
+        old roll or the new one, never a mix: entries are read through the version in force."""
+
+    @abstractmethod
+    def get_roll(self, municipality: str, process: str) -> Roll | None: ...
+
+    @abstractmethod
+    def roll_bucket(self, municipality: str, process: str, version: str, bucket: str) -> dict[str, str]:
+        """One bucket of a roll version ({} if none): one key read."""
+
+    @abstractmethod
+    def delete_roll_version(self, municipality: str, process: str, version: str) -> None:
+        """Drop a version's buckets (one no longer in force, or one whose switch failed)."""
 
     # --- after-commit effects ------------------------------------------------------------------
     @abstractmethod
