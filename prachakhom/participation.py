@@ -63,6 +63,13 @@ def _when(phase: PhaseDates) -> str:
     return f"วันที่ {thai_date(phase.start)} ถึง {thai_date(phase.end)}"
 
 
+def voting_started(rules: ProcessTemplate, current: str) -> bool:
+    """True from the first phase in which residents vote on (voting, or past it)."""
+    keys = [p.key for p in rules.phases]
+    vote_phases = [keys.index(k) for k in phases_allowing(rules, "vote")]
+    return bool(vote_phases) and current in keys and keys.index(current) >= min(vote_phases)
+
+
 def voting_closed(rules: ProcessTemplate, current: str) -> bool:
     """True once the process has moved past every phase in which residents vote."""
     keys = [p.key for p in rules.phases]

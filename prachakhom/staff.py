@@ -58,6 +58,11 @@ class Action(StrEnum):
     EDIT_PROCESS = "edit_process"
     """Create a process from a template, budgets, dates, adopt a new template version."""
     MANAGE_VOTER_ROLL = "manage_voter_roll"
+    """Upload the voter roll of a process (eligibility mode `roll`); keyed hashes only are kept."""
+    VOID_BALLOT = "void_ballot"
+    """Void a ballot cast with someone's ID when that person shows their card in person."""
+    WITHDRAW_PROJECT = "withdraw_project"
+    """Take a project off the ballot during the vote (found illegal…); its votes are ignored."""
     TRACK_PROJECTS = "track_projects"
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
@@ -78,7 +83,9 @@ PERMISSIONS: Mapping[Action, frozenset[Role]] = {
     Action.RECONCILE: _ADMIN,
     Action.CHANGE_PHASE: _ADMIN,
     Action.EDIT_PROCESS: _ADMIN,
-    Action.MANAGE_VOTER_ROLL: _ADMIN,
+    Action.MANAGE_VOTER_ROLL: frozenset({Role.ADMIN, Role.DATA_ENTRY}),
+    Action.VOID_BALLOT: frozenset({Role.ADMIN, Role.DATA_ENTRY}),
+    Action.WITHDRAW_PROJECT: _ADMIN,
     Action.TRACK_PROJECTS: frozenset({Role.ADMIN, Role.DATA_ENTRY}),
     Action.MANAGE_STAFF: _ADMIN,
     Action.READ_AUDIT: _ADMIN,

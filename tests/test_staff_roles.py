@@ -33,7 +33,9 @@ enter_paper_ballots    x       .          x         .        .
 reconcile              x       .          .         .        .
 change_phase           x       .          .         .        .
 edit_process           x       .          .         .        .
-manage_voter_roll      x       .          .         .        .
+manage_voter_roll      x       .          x         .        .
+void_ballot            x       .          x         .        .
+withdraw_project       x       .          .         .        .
 track_projects         x       .          x         .        .
 manage_staff           x       .          .         .        .
 read_audit             x       .          .         .        .

@@ -97,6 +97,13 @@ class BallotIn(IdentityIn):
         return out
 
 
+class VoidIn(Body):
+    """Staff void a ballot: the ID of the resident who showed their card, and why."""
+
+    national_id: Annotated[str, text(20)]
+    reason: Annotated[str, text(500, 5)]
+
+
 class PhaseChangeIn(Body):
     expected_phase: Slug | None = None
     """The phase the staff member saw; refused (409) if the process has moved on meanwhile."""

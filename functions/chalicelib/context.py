@@ -48,7 +48,10 @@ if TYPE_CHECKING:  # the services are imported on the first request, not at the 
     from chalicelib.services.moderation import ModerationService
     from chalicelib.services.phases import PhaseService
     from chalicelib.services.proposals import ProposalService
+    from chalicelib.services.roll import RollService
     from chalicelib.services.supports import SupportService
+    from chalicelib.services.voids import VoidService
+    from chalicelib.staff_access import StaffAccess
     from chalicelib.storage.repository import Repository
     from prachakhom.content import Content, MunicipalityCatalog, MunicipalityDoc
 
@@ -122,6 +125,9 @@ class Services:
     phases: PhaseService
     moderation: ModerationService
     staff: StaffTokens
+    access: StaffAccess
+    rolls: RollService
+    voids: VoidService
 
     @property
     def catalog(self) -> MunicipalityCatalog:
@@ -176,19 +182,42 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
     from chalicelib.services.moderation import ModerationService
     from chalicelib.services.phases import PhaseService
     from chalicelib.services.proposals import ProposalService
+    from chalicelib.services.roll import RollService
     from chalicelib.services.supports import SupportService
+    from chalicelib.services.voids import VoidService
 
     gate = Gate(catalog, repository, clock)
     effects = Effects(repository, rebuilder or make_rebuilder(settings, gate), clock)
     projects = BallotProjects(repository)
     proposals = ProposalService(gate)
     eligibility = Eligibility(repository, settings.secret)
+    tokens = StaffTokens(settings.staff_tokens)
     return Services(
         gate=gate, effects=effects, proposals=proposals, comments=CommentService(gate, proposals),
         supports=SupportService(gate, proposals, eligibility, settings.secret),
         ballots=BallotService(gate, projects, eligibility, settings.secret), phases=PhaseService(gate, effects),
-        moderation=ModerationService(gate, effects, projects), staff=StaffTokens(settings.staff_tokens),
+        moderation=ModerationService(gate, effects, projects), staff=tokens,
+        access=staff_access(tokens, repository), rolls=RollService(gate, eligibility, settings.secret),
+        voids=VoidService(gate, settings.secret),
     )
+
+
+def staff_access(tokens: StaffTokens, repository: Repository) -> StaffAccess:
+    """Cognito tokens checked against the permission table when a user pool is configured (the
+    staff directory on the same table as the repository), else the municipality's staff token."""
+    from chalicelib.auth import UserPool, verifier
+    from chalicelib.staff_access import StaffAccess
+    from chalicelib.storage.dynamodb import DynamoRepository
+    from chalicelib.storage.memory import MemoryRepository
+    from chalicelib.storage.staff import DynamoStaffDirectory, MemoryStaffDirectory, StaffDirectory
+
+    pool = UserPool.from_env()
+    directory: StaffDirectory | None = None
+    if isinstance(repository, DynamoRepository):
+        directory = DynamoStaffDirectory(repository.client, repository.table)
+    elif isinstance(repository, MemoryRepository):
+        directory = MemoryStaffDirectory(repository.audit_log)
+    return StaffAccess(tokens, verifier(pool).verify_authorization if pool else None, directory)
 
 
 def make_catalog(settings: Settings) -> MunicipalityCatalog:

@@ -14,8 +14,16 @@ if TYPE_CHECKING:  # the routes import this module: nothing heavy at the API's c
     from chalicelib.services.moderation import Decision
     from chalicelib.services.phases import PhaseMove, ProcessNow
     from chalicelib.services.proposals import PublicProposal
+    from chalicelib.services.roll import RollUpload
     from chalicelib.services.supports import Support
-    from chalicelib.storage.records import BallotRecord, CommentRecord, Feasibility, ProposalRecord
+    from chalicelib.storage.records import (
+        BallotRecord,
+        CommentRecord,
+        Feasibility,
+        ProposalRecord,
+        Roll,
+        VoidedBallot,
+    )
     from prachakhom.models import FeasibilityReview
 
 # --- proposals ------------------------------------------------------------------------------------
@@ -156,3 +164,22 @@ def decision(d: Decision) -> dict[str, Any]:
 
 def staff_proposals(found: list[tuple[ProposalRecord, str | None]]) -> dict[str, Any]:
     return {"ok": True, "proposals": [{**proposal_view(r), "contact": contact} for r, contact in found]}
+
+
+# --- the voter roll and voided ballots (staff) ----------------------------------------------------
+
+
+def roll(r: Roll | None) -> dict[str, Any]:
+    """The roll in force: never an entry, only the counts."""
+    if r is None:
+        return {"ok": True, "roll": None}
+    return {"ok": True, "roll": {"version": r.version, "uploaded_at": r.uploaded_at.isoformat(), "count": r.count,
+                                 "villages": {str(k): v for k, v in r.villages.items()}}}
+
+
+def roll_upload(u: RollUpload) -> dict[str, Any]:
+    return {**roll(u.roll), "replaced": u.replaced.version if u.replaced else None, "blank_lines": u.blank_lines}
+
+
+def voided(v: VoidedBallot) -> dict[str, Any]:
+    return {"ok": True, "receipt": v.ballot.receipt, "voided_at": v.voided_at.isoformat(), "reason": v.reason}

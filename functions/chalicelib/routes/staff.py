@@ -1,4 +1,6 @@
-"""Staff routes (a per-municipality bearer token from the environment; roles come later)."""
+"""Staff routes. Phase and moderation: a per-municipality bearer token from the environment. The
+voter roll and voiding a ballot: the acting member and the permission table (`chalicelib.staff_access`),
+every change audited."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib import context, presenters
-from chalicelib.bodies import ModerationIn, PhaseChangeIn, parse_body
+from chalicelib.bodies import ModerationIn, PhaseChangeIn, VoidIn, parse_body
 from chalicelib.http import CORS, api, request_key
+from prachakhom.audit import Actor
+from prachakhom.staff import Action
 
 if TYPE_CHECKING:
     from chalicelib.context import Services
@@ -22,6 +26,48 @@ def _authorized(municipality: str) -> Services:
     services = context.service()
     services.staff.authorize(municipality, bp.current_request.headers.get("authorization"))
     return services
+
+
+def _acting(municipality: str, action: Action) -> tuple[Services, Actor]:
+    """The services and the acting staff member, once the permission table allows `action` here."""
+    services = context.service()
+    actor = services.access.actor(municipality, action, bp.current_request.headers.get("authorization"))
+    return services, actor
+
+
+def _request_id() -> str:
+    return str((bp.current_request.context or {}).get("requestId", ""))[:100]
+
+
+@bp.route(BASE + "/roll", methods=["PUT"], cors=CORS,
+          content_types=["text/csv", "application/octet-stream", "text/plain"])
+@api
+def upload_roll(municipality: str, process: str) -> dict[str, Any]:
+    """The voter roll as the CSV file exported from the house registration (UTF-8 or TIS-620);
+    `?confirm=voting-started` to replace it once voting has started."""
+    services, actor = _acting(municipality, Action.MANAGE_VOTER_ROLL)
+    query: dict[str, str] = bp.current_request.query_params or {}
+    raw = bp.current_request.raw_body or b""
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
+    upload = services.rolls.upload(municipality, process, data, actor, query.get("confirm") == "voting-started",
+                                   _request_id())
+    return presenters.roll_upload(upload)
+
+
+@bp.route(BASE + "/roll", methods=["GET"], cors=CORS)
+@api
+def roll_summary(municipality: str, process: str) -> dict[str, Any]:
+    services, _ = _acting(municipality, Action.VIEW)
+    return presenters.roll(services.rolls.current(municipality, process))
+
+
+@bp.route(BASE + "/ballots/void", methods=["POST"], cors=CORS)
+@api
+def void_ballot(municipality: str, process: str) -> dict[str, Any]:
+    services, actor = _acting(municipality, Action.VOID_BALLOT)
+    body = parse_body(VoidIn, bp.current_request.raw_body)
+    return presenters.voided(services.voids.void(municipality, process, body.national_id, body.reason, actor,
+                                                 _request_id()))
 
 
 @bp.route(BASE + "/phase", methods=["POST"], cors=CORS)

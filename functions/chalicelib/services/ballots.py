@@ -39,9 +39,9 @@ from prachakhom.eligibility import chosen_village, same_birth, village_problems
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import PointsBallot
-from prachakhom.tally.ballot_rules import BallotProblem
 from prachakhom.participation import voting_closed
 from prachakhom.pots import pot_budgets
+from prachakhom.tally.ballot_rules import BallotProblem
 
 BALLOT_PROJECTS_TTL = 30.0
 """Seconds a warm container keeps a process's ballot projects (staff decide feasibility before voting)."""

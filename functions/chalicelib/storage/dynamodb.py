@@ -54,10 +54,9 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-from prachakhom.audit import AuditEntry
 from botocore.exceptions import ClientError
 
+from chalicelib.storage.audit import audit_put
 from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
@@ -69,7 +68,6 @@ from chalicelib.storage.records import (
     Roll,
     VoidedBallot,
 )
-from chalicelib.storage.audit import audit_put
 from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
     AlreadyExists,
@@ -82,6 +80,7 @@ from chalicelib.storage.repository import (
     TooManyVersions,
     oldest_first,
 )
+from prachakhom.audit import AuditEntry
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()

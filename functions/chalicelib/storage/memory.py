@@ -8,8 +8,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from prachakhom.audit import AuditEntry
-
+from chalicelib.storage.audit import MemoryAuditLog
 from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
@@ -21,7 +20,6 @@ from chalicelib.storage.records import (
     Roll,
     VoidedBallot,
 )
-from chalicelib.storage.audit import MemoryAuditLog
 from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
     AlreadyExists,
@@ -34,6 +32,7 @@ from chalicelib.storage.repository import (
     TooManyVersions,
     oldest_first,
 )
+from prachakhom.audit import AuditEntry
 
 
 class MemoryRepository(Repository):
