@@ -46,10 +46,11 @@ def upload_roll(municipality: str, process: str) -> dict[str, Any]:
     """The voter roll as the CSV file exported from the house registration (UTF-8 or TIS-620);
     `?confirm=voting-started` to replace it once voting has started."""
     services, actor = _acting(municipality, Action.MANAGE_VOTER_ROLL)
-    query: dict[str, str] = bp.current_request.query_params or {}
+    params = bp.current_request.query_params
+    confirm = params.get("confirm") if params else None
     raw = bp.current_request.raw_body or b""
     data = raw.encode("utf-8") if isinstance(raw, str) else raw
-    upload = services.rolls.upload(municipality, process, data, actor, query.get("confirm") == "voting-started",
+    upload = services.rolls.upload(municipality, process, data, actor, confirm == "voting-started",
                                    _request_id())
     return presenters.roll_upload(upload)
 
