@@ -12,7 +12,8 @@ worth 1) and `points` (cumulative/scoring ballots; ordinal ballots are turned in
 (B/n + 1, B/n + 2, …) until the outcome is exhaustive among the supported projects, or would cost
 more than the real budget (then the previous outcome is kept); then fill what is left most-supported
 first. `completion="add1-integral"` starts the raised shares from the whole part of B/n instead
-(⌊B/n⌋ + 1, …), as equalshares.net's reference code does.
+(⌊B/n⌋ + 1, …), as equalshares.net's reference code does. The greedy fill never takes a project
+without supporters (pabutools' greedy does, when it fits): with no ballots at all, nothing is funded.
 
 Exactness and speed: voters with identical ballots are grouped. Each voter's money is exact: voters
 are kept in *budget classes* whose amounts are `Fraction`s; a float copy of each amount is used to
@@ -35,7 +36,7 @@ import numpy as np
 
 from prachakhom.tally._mes_fast import certified_run
 from prachakhom.tally.election import BallotKind, Points, Pot, Profile, ordinal_as_points
-from prachakhom.tally.greedy import greedy_order, norm_points
+from prachakhom.tally.greedy import greedy_order, norm_points, supported
 from prachakhom.tally.outcome import Outcome, ProjectResult, Reason, results_with_ties
 from prachakhom.tally.tiebreaking import DEFAULT_TIE_BREAKING, TieBreaking, tie_key
 
@@ -190,7 +191,7 @@ def _prepare(pot: Pot, profile: Profile, utility: Utility) -> _Prepared:
         prep.total_util_f.append(float(prep.total_util[j]))
         prep.umax.append(float(u.max()) if len(u) else 0.0)
         prep.uniform.append(float(u[0]) if utility != "points" and len(u) else 0.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0: a zero-cost project nobody supports
         prep.static_lower = (np.array(prep.costs, dtype=np.float64) / np.array(prep.total_util_f)
                              * (1 - 4 * 2.0 ** -52))
     return prep
@@ -422,12 +423,15 @@ def _exact(run: _Run, prep: _Prepared, active: list[int], share: Fraction,
 
 def _greedy_fill(pot: Pot, winners: list[int], scores: dict[str, Points], supporters: dict[str, int],
                  tie_breaking: TieBreaking) -> list[int]:
-    """Completion: spend what is left most-supported first (pabutools' greedy with cost satisfaction)."""
+    """Completion: spend what is left most-supported first (pabutools' greedy with cost satisfaction),
+    never on a project without supporters."""
     left = pot.budget - sum(pot.projects[j].cost for j in winners)
     taken = {pot.projects[j].id for j in winners}
     index = {p.id: j for j, p in enumerate(pot.projects)}
     added = []
     for p in greedy_order(pot, scores, supporters, tie_breaking):
+        if not supported(scores[p.id], supporters[p.id]):
+            break  # the order puts every unsupported project last
         if p.id not in taken and p.cost <= left:
             added.append(index[p.id])
             left -= p.cost
@@ -445,10 +449,10 @@ def _outcome(pot: Pot, utility: Utility, tie_breaking: TieBreaking, completion: 
             reason = Reason.SELECTED
         elif j in in_fill:
             reason = Reason.ADDED_BY_COMPLETION
+        elif not supported(scores[p.id], supporters[p.id]):
+            reason = Reason.NO_SUPPORTERS
         elif completion:
             reason = Reason.NOT_ENOUGH_BUDGET
-        elif prep.total_util[j] == 0:
-            reason = Reason.NO_SUPPORTERS
         else:
             reason = Reason.SUPPORTERS_OUT_OF_MONEY
         results.append(ProjectResult(p.id, p.cost, scores[p.id], supporters[p.id], reason in
