@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from prachakhom.errors import ContentError, Problem, display_path
 from prachakhom.models import (
+    STRICT_TEXT,
     Budget,
     Municipality,
     Process,
@@ -36,6 +37,7 @@ from prachakhom.models import (
     Proposal,
 )
 from prachakhom.phase import check_schedule
+from prachakhom.text import TextProblem, clean_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -157,7 +159,7 @@ class _Collector:
             self.add(path, prefix, f"expected a mapping of fields, got {type(data).__name__}")
             return None
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context=STRICT_TEXT)
         except ValidationError as err:
             for e in err.errors():
                 loc = ".".join(str(p) for p in (prefix, *e["loc"]) if p != "")
@@ -439,6 +441,11 @@ def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple
         if parsed is None:
             continue
         item = col.validate(model, parsed[0], path)
+        try:
+            body = clean_text(parsed[1], multiline=True)
+        except TextProblem as problem:
+            col.add(path, "body", problem.message)
+            continue
         if item is None:
             continue
         slug = getattr(item, "slug", None) or path.stem
@@ -448,7 +455,7 @@ def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple
         if slug in docs:
             col.add(path, "slug", f"duplicate slug '{slug}': also used by {docs[slug][2].name}")
             continue
-        docs[slug] = (item, parsed[1], path)
+        docs[slug] = (item, body, path)
     return docs
 
 
