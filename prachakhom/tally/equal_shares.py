@@ -371,22 +371,48 @@ def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: F
           order_key: list[tuple[object, ...]], completion: str) -> tuple[_Run, Fraction, int]:
     """Raise every voter's share one unit of money at a time (pabutools' voter_budget_increment).
 
-    The same loop as `_add1_sequential`, but each step first tries a certified float run
-    (`_mes_fast.certified_run`: a non-None result is the exact selection) and runs the exact code only
-    when floats cannot decide; the run finally reported is recomputed exactly (`_exact`)."""
+    The same outcome as `_add1_sequential`, found faster: a window of the next k steps is first
+    tried with one certified float run covering every share in it (`_mes_fast.certified_run` with
+    the window's half-width as the share's error: a non-None result is the exact selection at every
+    share of the window). The selection decides the loop alone (exhaustive? over budget?), so a
+    window with one selection is stepped over at once; k doubles after a window that passes and
+    halves after one that cannot be certified. At k = 1 a step is a certified run at that share, or
+    the exact code when floats cannot decide. The run finally reported is recomputed exactly
+    (`_exact`). Few voters and a large budget in whole baht (a village pot) make thousands of
+    one-baht steps in which nothing changes: the windows make them a few dozen runs."""
     unit = pot.money_scale
     start = base if completion == "add1" else Fraction(math.floor(base / unit) * unit)
     steps, share = 0, base
+    window, wait, backoff = 1, 0, 1   # wait: single steps before the next window (doubles after failures)
     spent_free = sum(prep.costs[j] for j in free)
     while True:
         if _exhaustive(pot, prep, active, spent_free, run.selected):
             return _exact(run, prep, active, share, order_key), share, steps
-        nxt_share = start + (steps + 1) * unit
-        selected = certified_run(prep, active, nxt_share, 0.0, order_key)
-        nxt = _run_mes(prep, active, nxt_share, order_key) if selected is None else _Run(selected, exact=False)
+        first = start + (steps + 1) * unit
+        if window > 1:
+            last = start + (steps + window) * unit
+            selected = certified_run(prep, active, (first + last) / 2, float(last - first) / 2, order_key)
+            if selected is None:
+                window //= 2
+                if window == 1:      # windows do not pass here (selections change at every step):
+                    wait, backoff = backoff, min(2 * backoff, 1024)   # try again later, less often
+                continue
+            nxt, taken = _Run(selected, exact=False), window
+            window, backoff = 2 * window, 1
+        else:
+            selected = certified_run(prep, active, first, 0.0, order_key)
+            nxt = _run_mes(prep, active, first, order_key) if selected is None else _Run(selected, exact=False)
+            taken = 1
+            if wait:
+                wait -= 1
+            else:
+                window = 2
         if spent_free + sum(prep.costs[j] for j in nxt.selected) > pot.budget:
             return _exact(run, prep, active, share, order_key), share, steps
-        run, share, steps = nxt, nxt_share, steps + 1
+        if _exhaustive(pot, prep, active, spent_free, nxt.selected):  # the window's first step ends it
+            return _exact(nxt, prep, active, first, order_key), first, steps + 1
+        steps += taken
+        run, share = nxt, start + steps * unit
 
 
 def _exhaustive(pot: Pot, prep: _Prepared, active: list[int], spent_free: int, selected: list[int]) -> bool:
