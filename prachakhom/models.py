@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from prachakhom.counting import count_refusal
 from prachakhom.text import TextProblem, clean_text, sanitise_text
 
 Slug = Annotated[
@@ -163,11 +164,14 @@ TallyMethod = Literal["greedy", "greedy-no-skip", "mes", "mes-add1", "none"]
 
 
 class TallySettings(Model):
-    """How votes become winners (see prachakhom/tally). Default tie-breaking: more supporters
-    first, then the cheaper project, then the earlier proposal."""
+    """How votes become winners (see prachakhom/tally). `utility` is what the Method of Equal Shares
+    measures (cost or cardinality for approval and budget ballots, points for points ballots; the
+    greedy rules do not use it). Which combinations can be counted is `prachakhom.counting`'s
+    `count_refusal`. Default tie-breaking: more supporters first, then the cheaper project, then the
+    earlier proposal."""
 
     method: TallyMethod = "greedy"
-    utility: Literal["cost", "cardinality"] = "cost"
+    utility: Literal["cost", "cardinality", "points"] = "cost"
     tie_breaking: Literal["supporters-cost-order", "lexicographic", "input-order"] = "supporters-cost-order"
 
 
@@ -219,6 +223,14 @@ class ProcessTemplate(Model):
             dupes = sorted({k for k in keys if keys.count(k) > 1})
             if dupes:
                 raise ValueError(f"duplicate {name} key(s): {', '.join(dupes)}")
+        return self
+
+    @model_validator(mode="after")
+    def _countable(self) -> ProcessTemplate:
+        """Refuse a ballot × tally set-up the close could not count (it would fail with nothing published)."""
+        refusal = count_refusal(self.ballot.kind, self.tally.method, self.tally.utility)
+        if refusal is not None:
+            raise ValueError(refusal.message)
         return self
 
     def phase(self, key: str) -> PhaseDefinition:

@@ -1,8 +1,9 @@
 """Results of a closed vote: tally every pot with the process's rule, and publish the inputs.
 
 Anyone can check a result: the anonymised ballots of each pot are published as Pabulib (`.pb`),
-CSV and JSON next to the results, with their SHA-256 and the kit version, and
-`prachakhom tally <pot>.pb --rule <rule>` recomputes the same winners.
+CSV and JSON next to the results, with their SHA-256 and the kit version, and the command printed
+beside them (`prachakhom.counting.CountSettings.command`: rule, utility and tie-breaking, nothing
+left to a default) recomputes exactly the page's winners from the published `.pb`.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from prachakhom import __version__
+from prachakhom.counting import CountSettings, count_settings
 from prachakhom.tally import (
     Outcome,
+    PabulibElection,
     ProjectResult,
     TieBreaking,
     export_csv,
@@ -20,7 +23,6 @@ from prachakhom.tally import (
     export_pb,
     read_pabulib_file,
     sha256_hex,
-    tally,
 )
 from prachakhom.tally.tiebreaking import DESCRIPTIONS_TH
 from site_generator.views import PotView, ProcessView, ProposalView
@@ -59,6 +61,8 @@ class PotResult:
     rows: list[ResultRow]
     ballots: int
     downloads: list[Download]
+    command: str
+    """The recompute command printed beside the downloads: gives exactly `outcome.winners`."""
 
     @property
     def budget_used(self) -> int:
@@ -84,33 +88,51 @@ class ProcessResults:
     """File name → text, published under `<process>/results/data/`."""
 
 
+@dataclass(frozen=True)
+class CountedPot:
+    """One pot counted as the page shows it, with the files published for it and the command that
+    recomputes it from the published `.pb`."""
+
+    outcome: Outcome
+    files: dict[str, tuple[str, str]]
+    """File name → (label, text)."""
+    command: str
+
+
+def count_pot(pot_id: str, election: PabulibElection, settings: CountSettings) -> CountedPot:
+    """Count one pot's ballots and prepare what is published beside the result."""
+    outcome = settings.count(election.pot, election.profile)
+    meta: dict[str, str] = {"rule": settings.rule, "tie_breaking": settings.tie_breaking}
+    if settings.utility is not None:
+        meta["utility"] = settings.utility
+    pb_name = f"{pot_id}.pb"
+    files = {
+        pb_name: ("Pabulib (.pb)", export_pb(election.pot, election.profile, meta)),
+        f"{pot_id}.csv": ("CSV", export_csv(election.pot, election.profile)),
+        f"{pot_id}.json": ("JSON", export_json(election.pot, election.profile)),
+    }
+    return CountedPot(outcome, files, settings.command(pb_name))
+
+
 def process_results(view: ProcessView) -> ProcessResults | None:
     """The outcome of every pot that has ballots, once voting has closed; None before."""
-    method = view.rules.tally.method
-    if not view.voting_closed or method == "none" or not view.ballot_files:
+    settings = count_settings(view.rules)
+    if not view.voting_closed or settings is None or not view.ballot_files:
         return None
-    tie_breaking = TieBreaking(view.rules.tally.tie_breaking)
     proposals = {p.slug: p for p in view.proposals}
-    results = ProcessResults(
-        method, RULE_NAMES_TH[method], DESCRIPTIONS_TH[tie_breaking], __version__, pots=[]
-    )
+    results = ProcessResults(settings.rule, RULE_NAMES_TH[settings.rule],
+                             DESCRIPTIONS_TH[TieBreaking(settings.tie_breaking)], __version__, pots=[])
     for pot in view.pots:
         path = view.ballot_files.get(pot.pot_id)
         if path is None:
             continue
         election = read_pabulib_file(path)
-        # min_score=1: a project nobody voted for is never funded, even if money is left
-        outcome = tally(election.pot, election.profile, method, view.rules.tally.utility, tie_breaking, min_score=1)
+        counted = count_pot(pot.pot_id, election, settings)
         rows = [
             ResultRow(r, proposals.get(r.project_id), int(election.pot.to_units(r.cost)), r.score)
-            for r in sorted(outcome.projects, key=lambda r: (not r.selected, -r.score))
+            for r in sorted(counted.outcome.projects, key=lambda r: (not r.selected, -r.score))
         ]
-        exports = {
-            f"{pot.pot_id}.pb": ("Pabulib (.pb)", export_pb(election.pot, election.profile, {"rule": method})),
-            f"{pot.pot_id}.csv": ("CSV", export_csv(election.pot, election.profile)),
-            f"{pot.pot_id}.json": ("JSON", export_json(election.pot, election.profile)),
-        }
-        downloads = [Download(label, name, sha256_hex(text)) for name, (label, text) in exports.items()]
-        results.files.update({name: text for name, (_, text) in exports.items()})
-        results.pots.append(PotResult(pot, outcome, rows, len(election.profile), downloads))
+        downloads = [Download(label, name, sha256_hex(text)) for name, (label, text) in counted.files.items()]
+        results.files.update({name: text for name, (_, text) in counted.files.items()})
+        results.pots.append(PotResult(pot, counted.outcome, rows, len(election.profile), downloads, counted.command))
     return results

@@ -13,8 +13,13 @@ voted for when it fits; we never do. `expected_winners` is pabutools' outcome wi
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +121,17 @@ def reference_winners(text: str, rule: str, utility: str | None = None) -> list[
     else:
         raise ValueError(rule)
     return [p.name for p in result]
+
+
+def run_recompute_command(command: str, data_dir: Path) -> dict[str, Any]:
+    """Run a published recompute command (`prachakhom tally FILE …`) the way a reader would, through
+    the command's own code path (in process), on the file in `data_dir`; its JSON outcome."""
+    from prachakhom.cli import main
+
+    program, *args = shlex.split(command)
+    assert program == "prachakhom" and args[0] == "tally"
+    args[1] = str(data_dir / args[1])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*args, "--json"]) == 0
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]
