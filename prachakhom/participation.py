@@ -78,3 +78,15 @@ def voting_closed(rules: ProcessTemplate, current: str) -> bool:
     keys = [p.key for p in rules.phases]
     vote_phases = [keys.index(k) for k in phases_allowing(rules, "vote")]
     return bool(vote_phases) and current in keys and keys.index(current) > max(vote_phases)
+
+
+def outcome_public(rules: ProcessTemplate, current: str) -> bool:
+    """True once the process's outcome may be published (the results page, the ballots' files).
+
+    A process with a vote: once voting has closed (`voting_closed`). A consultation without a vote
+    phase (ideas and supports): once its last phase — the municipality's summary and response — is
+    current; supports keep changing until then, so an earlier count would not be the outcome.
+    """
+    if phases_allowing(rules, "vote"):
+        return voting_closed(rules, current)
+    return current == rules.phases[-1].key

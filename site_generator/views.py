@@ -34,8 +34,10 @@ from prachakhom.models import (
     Proposal,
     Village,
 )
+from prachakhom.participation import outcome_public
 from prachakhom.phase import current_phase, days_left
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
+from site_generator.consultation import ConsultationSummary, consultation_summary
 
 if TYPE_CHECKING:
     from site_generator.results import ProcessResults
@@ -181,6 +183,13 @@ class ProcessView:
     @property
     def is_budgeting(self) -> bool:
         return self.rules.kind == "budgeting"
+
+    @property
+    def summary(self) -> ConsultationSummary | None:
+        """An idea consultation's summary, once its outcome is public (its last phase)."""
+        if self.is_budgeting or not outcome_public(self.rules, self.current.definition.key):
+            return None
+        return consultation_summary(self.proposals)
 
     @property
     def rule_sentences(self) -> list[str]:

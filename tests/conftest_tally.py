@@ -126,7 +126,7 @@ def reference_winners(text: str, rule: str, utility: str | None = None) -> list[
 def run_recompute_command(command: str, data_dir: Path) -> dict[str, Any]:
     """Run a published recompute command (`prachakhom tally FILE …`) the way a reader would, through
     the command's own code path (in process), on the file in `data_dir`; its JSON outcome."""
-    from prachakhom.cli import main
+    from prachakhom.commands.cli import main
 
     program, *args = shlex.split(command)
     assert program == "prachakhom" and args[0] == "tally"

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prachakhom.cli import main
+from prachakhom.commands.cli import main
 from prachakhom.tally import (
     Ballot,
     BallotKind,
