@@ -368,7 +368,7 @@ def _pay(prep: _Prepared, money: _Money, j: int, rho: Fraction) -> None:
 
 
 def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: Fraction, run: _Run,
-          order_key: list[tuple[object, ...]], completion: str) -> tuple[_Run, Fraction, int]:
+          order_key: list[tuple[object, ...]], completion: str, windows: bool = True) -> tuple[_Run, Fraction, int]:
     """Raise every voter's share one unit of money at a time (pabutools' voter_budget_increment).
 
     The same outcome as `_add1_sequential`, found faster: a window of the next k steps is first
@@ -379,7 +379,8 @@ def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: F
     halves after one that cannot be certified. At k = 1 a step is a certified run at that share, or
     the exact code when floats cannot decide. The run finally reported is recomputed exactly
     (`_exact`). Few voters and a large budget in whole baht (a village pot) make thousands of
-    one-baht steps in which nothing changes: the windows make them a few dozen runs."""
+    one-baht steps in which nothing changes: the windows make them a few dozen runs.
+    `windows=False` (one run per step) is the benchmark's baseline (`tests/bench/village_add1.py`)."""
     unit = pot.money_scale
     start = base if completion == "add1" else Fraction(math.floor(base / unit) * unit)
     steps, share = 0, base
@@ -405,7 +406,7 @@ def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: F
             taken = 1
             if wait:
                 wait -= 1
-            else:
+            elif windows:
                 window = 2
         if spent_free + sum(prep.costs[j] for j in nxt.selected) > pot.budget:
             return _exact(run, prep, active, share, order_key), share, steps
