@@ -1,17 +1,16 @@
-"""Which resident action is allowed in which phase, and the Thai refusal that says when it is.
+"""Which resident action is allowed in which phase, the Thai refusal that says when it is, and
+when a process's outcome is public.
 
-The current phase comes from, in order: what the API stored (staff or the scheduler moved the
-process on), the content's `current_phase`, the calendar.
+The phase in force is `prachakhom.phase.phase_now` (stored by the API, else the content's, else the
+calendar's); the functions here take its key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from prachakhom.messages import ACTION_TH
 from prachakhom.models import PhaseDates, Process, ProcessTemplate
-from prachakhom.phase import current_phase
 from prachakhom.thai import thai_date
 
 
@@ -23,15 +22,6 @@ class PhaseRefusal:
     current: str
     allowed: tuple[str, ...]
     message: str
-
-
-def phase_now(process: Process, stored_phase: str | None, today: date) -> PhaseDates:
-    """The phase in force: the stored one if any, else content's choice, else the calendar."""
-    if stored_phase:
-        for phase in process.phases:
-            if phase.key == stored_phase:
-                return phase
-    return current_phase(process, today)
 
 
 def phases_allowing(rules: ProcessTemplate, action: str) -> list[str]:

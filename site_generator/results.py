@@ -8,24 +8,28 @@ left to a default) recomputes exactly the page's winners from the published `.pb
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from prachakhom import __version__
 from prachakhom.counting import CountSettings, count_settings
+from prachakhom.models import ProcessTemplate
 from prachakhom.tally import (
     Outcome,
-    PabulibElection,
     ProjectResult,
     TieBreaking,
     export_csv,
     export_json,
     export_pb,
-    read_pabulib_file,
     sha256_hex,
 )
 from prachakhom.tally.tiebreaking import DESCRIPTIONS_TH
-from site_generator.views import PotView, ProcessView, ProposalView
+
+if TYPE_CHECKING:  # the views build the results (`site_generator.views.process_view`)
+    from prachakhom.tally.pabulib import PabulibElection
+    from site_generator.views import PotView, ProposalView
 
 RULE_NAMES_TH = {
     "greedy": "คะแนนสูงสุดก่อน (ข้ามโครงการที่งบประมาณเหลือไม่พอ)",
@@ -58,9 +62,9 @@ class ResultRow:
 class PotResult:
     pot: PotView
     outcome: Outcome
-    rows: list[ResultRow]
+    rows: tuple[ResultRow, ...]
     ballots: int
-    downloads: list[Download]
+    downloads: tuple[Download, ...]
     command: str
     """The recompute command printed beside the downloads: gives exactly `outcome.winners`."""
 
@@ -77,14 +81,14 @@ class PotResult:
         return [t for t in self.outcome.ties if t.decided_winner]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProcessResults:
     rule: str
     rule_name: str
     tie_breaking: str
     kit_version: str
-    pots: list[PotResult]
-    files: dict[str, str] = field(default_factory=dict)
+    pots: tuple[PotResult, ...]
+    files: Mapping[str, str]
     """File name → text, published under `<process>/results/data/`."""
 
 
@@ -94,7 +98,7 @@ class CountedPot:
     recomputes it from the published `.pb`."""
 
     outcome: Outcome
-    files: dict[str, tuple[str, str]]
+    files: Mapping[str, tuple[str, str]]
     """File name → (label, text)."""
     command: str
 
@@ -114,25 +118,34 @@ def count_pot(pot_id: str, election: PabulibElection, settings: CountSettings) -
     return CountedPot(outcome, files, settings.command(pb_name))
 
 
-def process_results(view: ProcessView) -> ProcessResults | None:
-    """The outcome of every pot that has ballots, once voting has closed; None before."""
-    settings = count_settings(view.rules)
-    if not view.voting_closed or settings is None or not view.ballot_files:
+def process_results(
+    rules: ProcessTemplate,
+    pots: Sequence[PotView],
+    proposals: Sequence[ProposalView],
+    elections: Mapping[str, PabulibElection],
+) -> ProcessResults | None:
+    """The outcome of every pot that has ballots (None: the process is not tallied, or has no ballots).
+
+    The caller decides when the outcome is public (`prachakhom.participation.outcome_public`); the
+    ballots are parsed once, by whoever read the file (`site_generator.views._elections`). Each pot is
+    counted by `prachakhom.counting.count_settings` — the settings the published command names."""
+    settings = count_settings(rules)
+    if settings is None or not elections:
         return None
-    proposals = {p.slug: p for p in view.proposals}
-    results = ProcessResults(settings.rule, RULE_NAMES_TH[settings.rule],
-                             DESCRIPTIONS_TH[TieBreaking(settings.tie_breaking)], __version__, pots=[])
-    for pot in view.pots:
-        path = view.ballot_files.get(pot.pot_id)
-        if path is None:
+    by_slug = {p.slug: p for p in proposals}
+    results: list[PotResult] = []
+    files: dict[str, str] = {}
+    for pot in pots:
+        election = elections.get(pot.pot_id)
+        if election is None:
             continue
-        election = read_pabulib_file(path)
         counted = count_pot(pot.pot_id, election, settings)
-        rows = [
-            ResultRow(r, proposals.get(r.project_id), int(election.pot.to_units(r.cost)), r.score)
+        rows = tuple(
+            ResultRow(r, by_slug.get(r.project_id), int(election.pot.to_units(r.cost)), r.score)
             for r in sorted(counted.outcome.projects, key=lambda r: (not r.selected, -r.score))
-        ]
-        downloads = [Download(label, name, sha256_hex(text)) for name, (label, text) in counted.files.items()]
-        results.files.update({name: text for name, (_, text) in counted.files.items()})
-        results.pots.append(PotResult(pot, counted.outcome, rows, len(election.profile), downloads, counted.command))
-    return results
+        )
+        downloads = tuple(Download(label, name, sha256_hex(text)) for name, (label, text) in counted.files.items())
+        files.update({name: text for name, (_, text) in counted.files.items()})
+        results.append(PotResult(pot, counted.outcome, rows, len(election.profile), downloads, counted.command))
+    return ProcessResults(settings.rule, RULE_NAMES_TH[settings.rule],
+                          DESCRIPTIONS_TH[TieBreaking(settings.tie_breaking)], __version__, tuple(results), files)

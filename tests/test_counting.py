@@ -13,7 +13,6 @@ from prachakhom.content import load_content
 from prachakhom.counting import BALLOT_KINDS, TALLY_METHODS, UTILITIES, count_refusal, tally_kind
 from prachakhom.errors import ContentError
 from prachakhom.tally import Ballot, Pot, Profile, Project, export_pb
-from site_generator.results import process_results
 from site_generator.views import process_view
 from tests.conftest import TODAY, ContentFactory, proposal_data, write_doc
 from tests.conftest_tally import run_recompute_command
@@ -124,7 +123,7 @@ def test_every_accepted_combination_is_counted(content_factory: ContentFactory, 
     content = load_content(content_factory.root)
     doc = content.municipalities["thot-sop"].processes["pb-2570"]
     view = process_view(content.municipalities["thot-sop"].municipality, doc, TODAY, None)
-    results = process_results(view)
+    results = view.outcome
     assert results is not None and results.rule == method
     (pot,) = results.pots
     outcome = pot.outcome

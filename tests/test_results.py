@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from prachakhom.ballot import ballot_projects, pot_budgets, tally_pot
+from prachakhom.ballot import ballot_projects, tally_pot
 from prachakhom.content import ProcessDoc, load_content
 from prachakhom.counting import tally_kind
 from prachakhom.errors import ContentError
 from prachakhom.models import Municipality
+from prachakhom.pots import pot_budgets
 from prachakhom.snapshot import ProcessSnapshot, save_snapshot
 from prachakhom.tally import Ballot, BallotKind, Profile, export_pb
-from site_generator.results import ProcessResults, process_results
+from site_generator.results import ProcessResults
 from site_generator.thai_text import slugify
 from site_generator.views import PotView, process_view
 from tests.conftest import CONTENT, REPO, TODAY, ContentFactory
@@ -181,7 +182,7 @@ def _close_with_random_ballots(doc: ProcessDoc, municipality: Municipality, data
     kind = tally_kind(doc.rules.ballot.kind)
     folder = data_dir / doc.municipality_slug / doc.slug / "ballots"
     folder.mkdir(parents=True)
-    for pot_id, budget in pot_budgets(doc, municipality).items():
+    for pot_id, budget in pot_budgets(doc.rules, doc.process.budget, municipality).items():
         pot = tally_pot(pot_id, budget, projects)
         if not pot.projects or rng.random() < 0.3:
             continue
@@ -221,11 +222,11 @@ def test_the_published_command_gives_the_page_winners_for_random_closes(tmp_path
                 continue
             rules = doc.rules.model_validate({**doc.rules.model_dump(), "ballot": ballot or doc.rules.ballot.model_dump(),
                                               "tally": {**doc.rules.tally.model_dump(), **tally_settings}})
-            doc = replace(doc, rules=rules, ballot_files={})
+            doc = replace(doc, rules=rules, ballot_files={}, ballots={})
             data_dir = tmp_path / f"{mslug}-{pslug}"
             if not _close_with_random_ballots(doc, mdoc.municipality, data_dir, seed):
                 continue  # nothing on the ballot yet (a process still collecting proposals)
-            results = process_results(process_view(mdoc.municipality, doc, TODAY, data_dir))
+            results = process_view(mdoc.municipality, doc, TODAY, data_dir).outcome
             assert results is not None, (mslug, pslug)
             published = _write_published(results, data_dir / "published")
             for pot in results.pots:
