@@ -28,7 +28,7 @@ from chalicelib.storage.records import BallotRecord, CommentRecord
 from chalicelib.storage.repository import Repository
 from prachakhom.ballot import BallotProject
 from prachakhom.content import MunicipalityCatalog
-from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
+from prachakhom.models import PUBLIC_PROPOSAL_STATUSES
 from prachakhom.participation import voting_closed
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
 
@@ -99,13 +99,14 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
                        ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
     from prachakhom.ballot import tally_pot
+    from prachakhom.counting import tally_kind
     from prachakhom.pots import pot_budgets
     from prachakhom.tally.election import Ballot, BallotKind, Profile
     from prachakhom.tally.export import export_pb
 
     rules = place.process.rules
-    points = isinstance(rules.ballot, PointsBallot)
-    kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
+    kind = tally_kind(rules.ballot.kind)  # the core's one definition: points ballots are cumulative
+    points = kind is BallotKind.CUMULATIVE
     folder.mkdir(parents=True, exist_ok=True)
     for pot_id, budget in pot_budgets(rules, place.process.process.budget, place.municipality.municipality).items():
         pot = tally_pot(pot_id, budget, projects)
