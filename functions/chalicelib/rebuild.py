@@ -101,7 +101,8 @@ def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> 
 def write_ballot_files(place: Place, projects: dict[str, BallotProject],
                        ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
-    from prachakhom.ballot import pot_budgets, tally_pot
+    from prachakhom.ballot import tally_pot
+    from prachakhom.pots import pot_budgets
     from prachakhom.tally.election import Ballot, BallotKind, Profile
     from prachakhom.tally.export import export_pb
 
@@ -109,7 +110,7 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
     points = isinstance(rules.ballot, PointsBallot)
     kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
     folder.mkdir(parents=True, exist_ok=True)
-    for pot_id, budget in pot_budgets(place.process, place.municipality.municipality).items():
+    for pot_id, budget in pot_budgets(rules, place.process.process.budget, place.municipality.municipality).items():
         pot = tally_pot(pot_id, budget, projects)
         if not pot.projects:
             continue

@@ -21,7 +21,8 @@ from chalicelib.storage.repository import PhaseMismatch, Repository, StateMissin
 from prachakhom.content import MunicipalityCatalog, MunicipalityDoc, ProcessDoc
 from prachakhom.messages import message
 from prachakhom.models import ProcessTemplate
-from prachakhom.participation import check_action, phase_now, phases_allowing
+from prachakhom.participation import check_action, phases_allowing
+from prachakhom.phase import phase_now
 
 T = TypeVar("T")
 K = TypeVar("K")
