@@ -20,13 +20,14 @@ The client is boto3's CloudFormation client, or anything answering the same call
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
@@ -47,6 +48,15 @@ class StackError(Exception):
     def __init__(self, message: str, status: str | None = None, reasons: Iterable[str] = ()) -> None:
         self.status, self.reasons = status, tuple(reasons)
         super().__init__("\n".join([message, *(f"  - {r}" for r in self.reasons)]))
+
+
+def error_message(err: Exception) -> str:
+    """The service's own words: a ClientError's message, or the `message` of a JSON body botocore
+    could not parse (moto answers some CloudFormation errors in JSON), else the exception's text."""
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Message") or err)
+    found = re.search(r'"message": "([^"]*)"', str(err))
+    return found.group(1) if found else str(err)
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,14 @@ class CloudFormation:
             self.client.delete_change_set(ChangeSetName=created["Id"])
             raise StackError(f"not deployed: the changes to {name} were not confirmed (change set deleted)")
         started = self.now() - timedelta(seconds=5)  # the events' clock is AWS's, not ours
-        self.client.execute_change_set(ChangeSetName=created["Id"])
+        try:
+            self.client.execute_change_set(ChangeSetName=created["Id"])
+        except (ClientError, BotoCoreError) as err:
+            # AWS accepts the execution and fails later (events, below); an emulator may refuse at once
+            message = error_message(err)
+            raise StackError(f"CloudFormation stopped the {kind.lower()} of {name}: {message}. "
+                             "The resources below were not made:", kind,
+                             self._not_made(name, changes, message)) from err
         stack = self._wait(name, started)
         if stack.status not in DONE:
             raise StackError(self._failure(name, kind, stack.status), stack.status,
@@ -257,6 +274,18 @@ class CloudFormation:
             if event.get("ResourceStatus") in FAILED_RESOURCE and "cancelled" not in reason.lower():
                 reasons.append(f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}): {reason}")
         return reasons
+
+    def _not_made(self, name: str, changes: list[Change], message: str) -> list[str]:
+        """The added resources the stack does not hold: where an execution refused at once stopped."""
+        missing = []
+        for change in changes:
+            if change.action != "Add":
+                continue
+            try:
+                self.client.describe_stack_resource(StackName=name, LogicalResourceId=change.logical_id)
+            except (ClientError, BotoCoreError):
+                missing.append(f"{change.logical_id} ({change.resource_type}): {message}")
+        return missing
 
     @staticmethod
     def _failure(name: str, kind: str, status: str) -> str:
