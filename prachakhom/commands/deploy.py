@@ -58,7 +58,8 @@ def _md5(data: bytes) -> str:
 
 
 def ensure_bucket(s3: Any, bucket: str, region: str) -> None:
-    """The artifacts bucket, made once: private (every public access blocked), encrypted, TLS only."""
+    """The artifacts bucket, made once: private (every public access blocked), encrypted. It holds the
+    code and the template only (no residents' data); boto3 reaches AWS over HTTPS."""
     from botocore.exceptions import ClientError
 
     try:
@@ -73,10 +74,6 @@ def ensure_bucket(s3: Any, bucket: str, region: str) -> None:
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={
         "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "TlsOnly", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
 
 
 def _put_once(s3: Any, bucket: str, key: str, body: bytes) -> bool:

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from rich.console import Console
 
 CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
@@ -123,7 +125,7 @@ class CloudFormation:
         kind = "CREATE" if current is None or current.status == "REVIEW_IN_PROGRESS" else "UPDATE"
         keep = [] if kind == "CREATE" or current is None else [
             k for k in template_parameters if k not in parameters and k in current.parameters]
-        change_set = f"prachakhom-{self.now():%Y%m%d-%H%M%S}"
+        change_set = f"prachakhom-{self.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"  # two passes in a second
         try:
             created = self.client.create_change_set(
                 StackName=name, ChangeSetName=change_set, ChangeSetType=kind, TemplateURL=template_url,
@@ -151,12 +153,12 @@ class CloudFormation:
         started = self.now() - timedelta(seconds=5)  # the events' clock is AWS's, not ours
         try:
             self.client.execute_change_set(ChangeSetName=created["Id"])
-        except (ClientError, BotoCoreError) as err:
+        except (ClientError, BotoCoreError, ResponseParserError) as err:
             # AWS accepts the execution and fails later (events, below); an emulator may refuse at once
             message = error_message(err)
-            raise StackError(f"CloudFormation stopped the {kind.lower()} of {name}: {message}. "
-                             "The resources below were not made:", kind,
-                             self._not_made(name, changes, message)) from err
+            raise StackError(f"CloudFormation refused to {kind.lower()} {name}: {message}. "
+                             "Of the resources it was to add, these do not stand:", kind,
+                             self._not_made(name, changes)) from err
         stack = self._wait(name, started)
         if stack.status not in DONE:
             raise StackError(self._failure(name, kind, stack.status), stack.status,
@@ -275,16 +277,17 @@ class CloudFormation:
                 reasons.append(f"{event.get('LogicalResourceId')} ({event.get('ResourceType')}): {reason}")
         return reasons
 
-    def _not_made(self, name: str, changes: list[Change], message: str) -> list[str]:
-        """The added resources the stack does not hold: where an execution refused at once stopped."""
+    def _not_made(self, name: str, changes: list[Change]) -> list[str]:
+        """The added resources the stack cannot describe after an execution refused at once. (moto
+        re-reads its whole resource map on each lookup, so there every one is listed.)"""
         missing = []
         for change in changes:
             if change.action != "Add":
                 continue
             try:
                 self.client.describe_stack_resource(StackName=name, LogicalResourceId=change.logical_id)
-            except (ClientError, BotoCoreError):
-                missing.append(f"{change.logical_id} ({change.resource_type}): {message}")
+            except (ClientError, BotoCoreError, ResponseParserError):
+                missing.append(f"{change.logical_id} ({change.resource_type})")
         return missing
 
     @staticmethod
