@@ -12,10 +12,12 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.errors import BadRequest, Unprocessable
 from prachakhom.messages import message
+from prachakhom.text import TextProblem, clean_text
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
 Money = Annotated[int, Field(ge=0, strict=True)]
@@ -27,8 +29,25 @@ def text(max_length: int, min_length: int = 1) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
+MULTILINE_FIELDS = frozenset({"summary", "description", "text", "answer", "reason"})
+"""Fields that may hold paragraphs; every other text field is one line (`prachakhom.text`)."""
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_rule(cls, value: object, info: Any) -> object:
+        """The core's one rule for text people type (`prachakhom.text.clean_text`) on every text
+        field: normalised, or refused with its code and the Thai message naming the position."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return clean_text(value, multiline=info.field_name in MULTILINE_FIELDS)
+        except TextProblem as problem:
+            raise PydanticCustomError(problem.code, problem.message.replace("{", "{{").replace("}", "}}"),
+                                      {"position": (problem.position or 0) + 1}) from None
 
 
 class ProposalIn(Body):
