@@ -60,6 +60,14 @@ def is_on_ballot(proposal: Proposal) -> bool:
     return proposal.status in BALLOT_PROPOSAL_STATUSES and ballot_cost(proposal) is not None
 
 
+def withdrawn_from_ballot(proposals: Iterable[tuple[str, Proposal]]) -> frozenset[str]:
+    """Slugs of projects withdrawn while on the ballot: status `withdrawn` after being found feasible
+    (staff's withdrawal during the vote, e.g. found illegal). Their votes are ignored by the stated
+    rule (`prachakhom.eligibility.without_withdrawn`) and the results page names them."""
+    return frozenset(slug for slug, p in proposals
+                     if p.status == "withdrawn" and p.feasibility is not None and p.feasibility.feasible)
+
+
 def check_ballot(
     rules: ProcessTemplate,
     choices: Choices,

@@ -249,6 +249,7 @@ def test_roll_upload_is_role_checked(tmp_path):
     from chalicelib.auth import StaffTokens, VerifiedToken
     from chalicelib.staff_access import StaffAccess
     from chalicelib.storage.staff import MemoryStaffDirectory
+
     from prachakhom.staff import Role
 
     content = write_content(tmp_path, "review", overrides="  eligibility: {minimum_age: 16, residency: house_registration, mode: roll}")

@@ -123,6 +123,12 @@ class VoidIn(Body):
     reason: Annotated[str, text(500, 5)]
 
 
+class WithdrawalIn(Body):
+    """Staff take a project off the ballot during the vote: why (shown in the audit log)."""
+
+    reason: Annotated[str, text(500, 5)]
+
+
 class PhaseChangeIn(Body):
     expected_phase: Slug | None = None
     """The phase the staff member saw; refused (409) if the process has moved on meanwhile."""

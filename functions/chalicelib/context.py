@@ -49,6 +49,7 @@ if TYPE_CHECKING:  # the services are imported on the first request, not at the 
     from chalicelib.services.comments import CommentService
     from chalicelib.services.gate import Clock, Gate
     from chalicelib.services.moderation import ModerationService
+    from chalicelib.services.outcome import OutcomeService
     from chalicelib.services.phases import PhaseService
     from chalicelib.services.proposals import ProposalService
     from chalicelib.services.roll import RollService
@@ -135,6 +136,7 @@ class Services:
     access: StaffAccess
     rolls: RollService
     voids: VoidService
+    outcomes: OutcomeService
 
     @property
     def catalog(self) -> MunicipalityCatalog:
@@ -187,6 +189,7 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
     from chalicelib.services.eligibility import Eligibility
     from chalicelib.services.gate import Gate
     from chalicelib.services.moderation import ModerationService
+    from chalicelib.services.outcome import OutcomeService
     from chalicelib.services.phases import PhaseService
     from chalicelib.services.proposals import ProposalService
     from chalicelib.services.roll import RollService
@@ -199,13 +202,14 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
     proposals = ProposalService(gate)
     eligibility = Eligibility(repository, settings.secret)
     tokens = StaffTokens(settings.staff_tokens)
+    outcomes = OutcomeService(gate)
     return Services(
         gate=gate, effects=effects, proposals=proposals, comments=CommentService(gate, proposals),
         supports=SupportService(gate, proposals, eligibility, settings.secret),
-        ballots=BallotService(gate, projects, eligibility, settings.secret), phases=PhaseService(gate, effects),
-        moderation=ModerationService(gate, effects, projects), staff=tokens,
+        ballots=BallotService(gate, projects, eligibility, settings.secret), phases=PhaseService(gate, effects, outcomes),
+        moderation=ModerationService(gate, effects, projects, settings.secret), staff=tokens,
         access=staff_access(tokens, repository), rolls=RollService(gate, eligibility, settings.secret),
-        voids=VoidService(gate, settings.secret),
+        voids=VoidService(gate, settings.secret), outcomes=outcomes,
     )
 
 

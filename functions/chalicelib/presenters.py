@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the routes import this module: nothing heavy at the API's cold start
     from chalicelib.services.ballots import ReceiptCheck
     from chalicelib.services.moderation import Decision
+    from chalicelib.services.outcome import PotCount
     from chalicelib.services.phases import PhaseMove, ProcessNow
     from chalicelib.services.proposals import PublicProposal
     from chalicelib.services.roll import RollUpload
@@ -20,6 +21,7 @@ if TYPE_CHECKING:  # the routes import this module: nothing heavy at the API's c
         BallotRecord,
         CommentRecord,
         Feasibility,
+        ProcessState,
         ProposalRecord,
         Roll,
         VoidedBallot,
@@ -183,3 +185,10 @@ def roll_upload(u: RollUpload) -> dict[str, Any]:
 
 def voided(v: VoidedBallot) -> dict[str, Any]:
     return {"ok": True, "receipt": v.ballot.receipt, "voided_at": v.voided_at.isoformat(), "reason": v.reason}
+
+
+def outcome_preview(state: ProcessState, counts: list[PotCount]) -> dict[str, Any]:
+    """What the count gives now, per pot (staff only: not published until the close succeeded)."""
+    return {"ok": True, "phase": state.phase, "published": False,
+            "vote_closed_at": state.vote_closed_at.isoformat() if state.vote_closed_at else None,
+            "pots": [{"pot": c.pot, "ballots": c.ballots, **c.outcome.to_dict()} for c in counts]}

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chalicelib.services.ballots import ballot_projects_of
 from chalicelib.services.comments import visible_comment_counts
 from chalicelib.services.gate import Clock, Place, find_municipality, read_state
-from chalicelib.storage.records import BallotRecord, CommentRecord
+from chalicelib.storage.records import BallotRecord, CommentRecord, ProposalRecord
 from chalicelib.storage.repository import Repository
-from prachakhom.ballot import BallotProject
+from prachakhom.ballot import BallotProject, withdrawn_from_ballot
 from prachakhom.content import MunicipalityCatalog
+from prachakhom.eligibility import without_withdrawn
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES
 from prachakhom.participation import voting_closed
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
@@ -58,7 +59,8 @@ def export_process(sources: Sources, place: Place, data_dir: Path) -> Path:
     online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
     comments = repo.list_comments(m, p)  # one read for the counts and the published copy
     closed = voting_closed(place.rules, state.phase)
-    ballots = counted_choices(repo.list_ballots(m, p), state.vote_closed_at if closed else None)
+    ballots = counted_choices(repo.list_ballots(m, p), state.vote_closed_at if closed else None,
+                              withdrawn_of(place, online))
     snapshot = ProcessSnapshot(
         municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
         proposals=[StoredProposal(slug=r.slug, proposal=r.as_proposal(), body=r.description) for r in online],
@@ -87,20 +89,36 @@ def published_comments(records: list[CommentRecord]) -> dict[str, list[StoredCom
     return out
 
 
-def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> list[dict[str, dict[str, int]]]:
+def withdrawn_of(place: Place, online: list[ProposalRecord]) -> frozenset[str]:
+    """Projects withdrawn from the ballot during the vote, in content or stored online."""
+    return withdrawn_from_ballot([*((s, d.proposal) for s, d in place.process.proposals.items()),
+                                  *((r.slug, r.as_proposal()) for r in online)])
+
+
+def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None,
+                    withdrawn: frozenset[str] = frozenset()) -> list[dict[str, dict[str, int]]]:
     """What the count takes: per ballot, the last version written at or before the close (see
-    `services/ballots.py`); ballots cast after it are left out.
+    `services/ballots.py`); ballots cast after it are left out; votes for a withdrawn project are
+    ignored, the ballot's other choices kept (`prachakhom.eligibility.without_withdrawn`).
 
     In `ballot_id` order, never the stored (receipt) order: published voters are numbered 1..n in
     this order, and receipt order would let whoever holds a receipt guess its voter's place in the file.
     """
     versions = [b.counted(closed_at) for b in sorted(ballots, key=lambda b: b.ballot_id)]
-    return [v.choices for v in versions if v is not None]
+    return [without_withdrawn(v.choices, withdrawn) for v in versions if v is not None]
 
 
 def write_ballot_files(place: Place, projects: dict[str, BallotProject],
                        ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for pot_id, text in ballot_files(place, projects, ballots).items():
+        (folder / f"{pot_id}.pb").write_text(text, encoding="utf-8")
+
+
+def ballot_files(place: Place, projects: dict[str, BallotProject],
+                 ballots: list[dict[str, dict[str, int]]]) -> dict[str, str]:
+    """Pot id → the text of its Pabulib file (pots with projects on the ballot)."""
     from prachakhom.ballot import tally_pot
     from prachakhom.counting import tally_kind
     from prachakhom.pots import pot_budgets
@@ -110,7 +128,7 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
     rules = place.process.rules
     kind = tally_kind(rules.ballot.kind)  # the core's one definition: points ballots are cumulative
     points = kind is BallotKind.CUMULATIVE
-    folder.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
     for pot_id, budget in pot_budgets(rules, place.process.process.budget, place.municipality.municipality).items():
         pot = tally_pot(pot_id, budget, projects)
         if not pot.projects:
@@ -121,7 +139,8 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
         meta = {"description": f"{place.process.process.title} — {pot_id}", "unit": place.municipality.slug,
                 "subunit": pot_id, "instance": f"{place.municipality.slug}/{place.process.slug}",
                 "rule": rules.tally.method, "language": "th"}
-        (folder / f"{pot_id}.pb").write_text(export_pb(pot, profile, meta), encoding="utf-8")
+        files[pot_id] = export_pb(pot, profile, meta)
+    return files
 
 
 def export_municipality(sources: Sources, municipality: str, data_dir: Path) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Blueprint
 
 from chalicelib import context, presenters
-from chalicelib.bodies import ModerationIn, PhaseChangeIn, VoidIn, parse_body
+from chalicelib.bodies import ModerationIn, PhaseChangeIn, VoidIn, WithdrawalIn, parse_body
 from chalicelib.http import CORS, api, request_key
 from prachakhom.audit import Actor
 from prachakhom.staff import Action
@@ -69,6 +69,24 @@ def void_ballot(municipality: str, process: str) -> dict[str, Any]:
     body = parse_body(VoidIn, bp.current_request.raw_body)
     return presenters.voided(services.voids.void(municipality, process, body.national_id, body.reason, actor,
                                                  _request_id()))
+
+
+@bp.route(BASE + "/proposals/{proposal}/withdrawal", methods=["POST"], cors=CORS)
+@api
+def withdraw_project(municipality: str, process: str, proposal: str) -> dict[str, Any]:
+    services, actor = _acting(municipality, Action.WITHDRAW_PROJECT)
+    body = parse_body(WithdrawalIn, bp.current_request.raw_body)
+    return presenters.decision(services.moderation.withdraw(municipality, process, proposal, body.reason, actor,
+                                                            _request_id()))
+
+
+@bp.route(BASE + "/outcome", methods=["GET"], cors=CORS)
+@api
+def outcome_preview(municipality: str, process: str) -> dict[str, Any]:
+    """The counted outcome per pot before it is published (staff only)."""
+    services, _ = _acting(municipality, Action.CHANGE_PHASE)
+    state, counts = services.outcomes.preview(municipality, process)
+    return presenters.outcome_preview(state, counts)
 
 
 @bp.route(BASE + "/phase", methods=["POST"], cors=CORS)

@@ -17,6 +17,8 @@ from chalicelib.services.ballots import BallotProjects
 from chalicelib.services.gate import Gate
 from chalicelib.storage.records import Feasibility, ProposalRecord
 from chalicelib.storage.repository import NotStored, StatusMismatch
+from prachakhom.audit import Actor, audit_entry
+from prachakhom.participation import voting_closed, voting_started
 
 DECISIONS: dict[str, tuple[frozenset[str], str]] = {
     "approve": (frozenset({"under_review"}), "published"),
@@ -25,6 +27,11 @@ DECISIONS: dict[str, tuple[frozenset[str], str]] = {
     "infeasible": (frozenset({"published", "feasible", "infeasible"}), "infeasible"),
 }
 """Staff decision → (statuses a proposal may have for it, the status it gives)."""
+
+BALLOT_DECISIONS = frozenset({"feasible", "infeasible"})
+"""Decisions that change the ballot (what is on it, at what cost): refused once voting has started,
+so that nothing counted can refer to a project the close does not know; a project that must leave
+the ballot during the vote is withdrawn (`ModerationService.withdraw`), by a stated rule."""
 
 
 @dataclass(frozen=True)
@@ -36,14 +43,17 @@ class Decision:
 
 
 class ModerationService:
-    def __init__(self, gate: Gate, effects: Effects, projects: BallotProjects) -> None:
+    def __init__(self, gate: Gate, effects: Effects, projects: BallotProjects, secret: bytes = b"") -> None:
         self.gate = gate
         self.effects = effects
         self.projects = projects
+        self._secret = secret
 
     def decide(self, municipality: str, process: str, slug: str, body: ModerationIn) -> Decision:
         """Apply a decision to an online proposal (409 if its status does not allow it)."""
         place = self.gate.place(municipality, process)
+        if body.decision in BALLOT_DECISIONS and voting_started(place.rules, self.gate.state(place).phase):
+            raise Conflict.one("ballot_frozen", ("body", "decision"))
         expected, status = DECISIONS[body.decision]
         feasibility = None
         if body.decision in ("feasible", "infeasible"):
@@ -63,6 +73,37 @@ class ModerationService:
                 raise Conflict.one("bad_decision", ("body", "decision"), decision=body.decision,
                                    status=err.current) from None
             again = repo.get_proposal(municipality, process, slug)
+            assert again is not None
+            return Decision(again, True, self.effects.run(municipality, process))
+        self.projects.forget(place)
+        return Decision(record, False, self.effects.run(municipality, process))
+
+    def withdraw(self, municipality: str, process: str, slug: str, reason: str, actor: Actor,
+                 request_id: str = "") -> Decision:
+        """Take a project off the ballot while residents vote (e.g. found illegal): status `withdrawn`,
+        audited with the reason in the same write. Its votes are ignored by the stated rule
+        (`prachakhom.eligibility.without_withdrawn`): the other choices on those ballots still count,
+        and the results page names the project. Only during the vote: before it, decide feasibility."""
+        place = self.gate.place(municipality, process)
+        phase = self.gate.state(place).phase
+        if not voting_started(place.rules, phase) or voting_closed(place.rules, phase):
+            raise Conflict.one("withdraw_not_voting", ("path", "process"))
+        now = self.gate.clock.now()
+        rebuild = self.effects.rebuild(municipality, process, f"withdrawal {slug}", "withdrawal", slug)
+        entry = audit_entry(actor=actor, municipality=municipality, action="proposal.withdraw",
+                            target=f"{process}/proposals/{slug}", before={"status": "feasible"},
+                            after={"status": "withdrawn", "reason": reason}, secret=self._secret, at=now,
+                            request_id=request_id)
+        try:
+            record = self.gate.repository.set_proposal_status(municipality, process, slug, {"feasible"}, "withdrawn",
+                                                              None, effects=[rebuild], audit=entry)
+        except NotStored:
+            raise NotFound.one("unknown_proposal", ("path", "proposal")) from None
+        except StatusMismatch as err:
+            if err.current != "withdrawn":
+                raise Conflict.one("bad_decision", ("body", "decision"), decision="withdraw",
+                                   status=err.current) from None
+            again = self.gate.repository.get_proposal(municipality, process, slug)
             assert again is not None
             return Decision(again, True, self.effects.run(municipality, process))
         self.projects.forget(place)

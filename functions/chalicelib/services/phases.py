@@ -15,6 +15,7 @@ from chalicelib.bodies import PhaseChangeIn
 from chalicelib.effects import EffectRun, Effects
 from chalicelib.errors import Conflict
 from chalicelib.services.gate import Gate, Place
+from chalicelib.services.outcome import OutcomeService
 from chalicelib.storage.records import ProcessState
 from chalicelib.storage.repository import PhaseMismatch
 from prachakhom.models import PhaseDates
@@ -63,9 +64,10 @@ class ScheduleReport:
 
 
 class PhaseService:
-    def __init__(self, gate: Gate, effects: Effects) -> None:
+    def __init__(self, gate: Gate, effects: Effects, outcomes: OutcomeService | None = None) -> None:
         self.gate = gate
         self.effects = effects
+        self.outcomes = outcomes or OutcomeService(gate)
 
     def now(self, municipality: str, process: str) -> ProcessNow:
         """The process and the phase in force (stored now from content and calendar if none is)."""
@@ -89,6 +91,8 @@ class PhaseService:
             raise Conflict.one("last_phase", ("path", "process"), current=state.phase)
         vote = phases_allowing(place.rules, "vote")
         closes_vote = state.phase in vote and following.key not in vote
+        if closes_vote:
+            self._check_countable(place)
         rebuild = self.effects.rebuild(municipality, process, f"phase {state.phase} → {following.key}",
                                        "phase", idem)
         self.gate.forget_phase(place)
@@ -103,6 +107,15 @@ class PhaseService:
             raise Conflict.one("phase_conflict", ("body", "expected_phase"), current=err.current,
                                expected=state.phase) from None
         return PhaseMove(place, new, False, self.effects.run(municipality, process), previous=state.phase)
+
+    def _check_countable(self, place: Place) -> None:
+        """Count now, as the rebuild will after the close; refuse the close (409, the phase unchanged)
+        if that fails, so that a retry once it is fixed closes cleanly (`services/outcome.py`)."""
+        try:
+            self.outcomes.count(place, None)
+        except Exception as err:  # handled: the close is refused with the reason and logged; nothing stored
+            log.exception("close of %s/%s refused: the count failed", *place.key)
+            raise Conflict.one("close_failed", ("path", "process"), reason=f"{type(err).__name__}: {err}"[:300]) from None
 
     def _replay(self, place: Place, state: ProcessState) -> PhaseMove:
         """What the first request answered; its rebuild asked for again if it is still pending."""

@@ -284,11 +284,12 @@ class DynamoRepository(Repository):
             self._raise_phase(municipality, process)
         return _state(municipality, process, _read(response["Attributes"]))
 
-    def _transact_change(self, update: dict[str, Any], effects: Collection[PendingEffect]) -> bool:
-        """The conditional `update` and a Put per effect in one transaction; True if the update's
-        condition refused it (nothing written), any other failure raised."""
+    def _transact_change(self, update: dict[str, Any], effects: Collection[PendingEffect],
+                         more: Collection[dict[str, Any]] = ()) -> bool:
+        """The conditional `update`, a Put per effect (and `more` items: an audit entry) in one
+        transaction; True if the update's condition refused it (nothing written), any other failure raised."""
         items = [{"Update": update}, *({"Put": {"TableName": self.table, "Item": _effect_item(e)}}
-                                       for e in effects)]
+                                       for e in effects), *more]
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as err:
@@ -323,7 +324,8 @@ class DynamoRepository(Repository):
 
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
                             status: str, feasibility: Feasibility | None,
-                            effects: Collection[PendingEffect] = ()) -> ProposalRecord:
+                            effects: Collection[PendingEffect] = (), audit: AuditEntry | None = None
+                            ) -> ProposalRecord:
         allowed = {f":expected{i}": {"S": s} for i, s in enumerate(expected)}
         values: dict[str, Any] = {**allowed, ":status": {"S": status}}
         update = "SET #status = :status"
@@ -338,8 +340,8 @@ class DynamoRepository(Repository):
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
-        if effects:
-            refused = self._transact_change(change, effects)
+        if effects or audit is not None:
+            refused = self._transact_change(change, effects, [audit_put(self.table, audit)] if audit else [])
             current = self.get_proposal(municipality, process, slug)
             if current is None:
                 raise NotStored()

@@ -104,7 +104,8 @@ class MemoryRepository(Repository):
 
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
                             status: str, feasibility: Feasibility | None,
-                            effects: Collection[PendingEffect] = ()) -> ProposalRecord:
+                            effects: Collection[PendingEffect] = (), audit: AuditEntry | None = None
+                            ) -> ProposalRecord:
         key = (municipality, process, slug)
         with self._lock:
             current = self._proposals.get(key)
@@ -113,6 +114,8 @@ class MemoryRepository(Repository):
             if current.status not in expected:
                 raise StatusMismatch(current.status)
             updated = replace(current, status=status, feasibility=feasibility or current.feasibility)
+            if audit is not None:
+                self.audit_log.append(audit)
             self._proposals[key] = updated
             self._record(effects)
             return updated

@@ -114,9 +114,10 @@ class Repository(ABC):
     @abstractmethod
     def set_proposal_status(self, municipality: str, process: str, slug: str, expected: Collection[str],
                             status: str, feasibility: Feasibility | None,
-                            effects: Collection[PendingEffect] = ()) -> ProposalRecord:
-        """NotStored if absent; StatusMismatch if its status is not one of `expected`. `effects` are
-        recorded in the same atomic write (none is recorded if it is refused)."""
+                            effects: Collection[PendingEffect] = (), audit: AuditEntry | None = None
+                            ) -> ProposalRecord:
+        """NotStored if absent; StatusMismatch if its status is not one of `expected`. `effects` and
+        the staff change's `audit` entry are recorded in the same atomic write (none if it is refused)."""
 
     @abstractmethod
     def get_contact(self, municipality: str, process: str, slug: str) -> str | None: ...
