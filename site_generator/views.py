@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prachakhom.ballot import is_on_ballot
+from prachakhom.ballot import is_on_ballot, withdrawn_from_ballot
 from prachakhom.content import MunicipalityDoc, ProcessDoc, ProposalDoc
 from prachakhom.messages import PROJECT_STATUS_TH, PROPOSAL_STATUS_TH, WHOLE_AREA_TH
 from prachakhom.models import (
@@ -160,6 +160,13 @@ class ProcessView:
     @property
     def actions(self) -> list[str]:
         return list(self.current.definition.actions)
+
+    @property
+    def withdrawn_from_ballot(self) -> list[ProposalView]:
+        """Projects staff withdrew during the vote (`prachakhom.ballot.withdrawn_from_ballot`): the
+        results page names them and says their votes were not counted."""
+        slugs = withdrawn_from_ballot((p.slug, p.proposal) for p in self.proposals)
+        return [p for p in self.proposals if p.slug in slugs]
 
     @property
     def is_budgeting(self) -> bool:
