@@ -12,10 +12,12 @@ past the vote with nothing the results page can count.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.errors import Conflict
 from chalicelib.services.ballots import ballot_projects_of
 from chalicelib.services.gate import Gate, Place
 from chalicelib.storage.records import ProcessState
@@ -24,6 +26,9 @@ from prachakhom.participation import voting_closed
 
 if TYPE_CHECKING:  # the tally is imported on first count, not at the API's cold start
     from prachakhom.tally.outcome import Outcome
+
+
+log = logging.getLogger("prachakhom.outcome")
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,11 @@ class OutcomeService:
         place = self.gate.place(municipality, process)
         state = self.gate.state(place)
         closed_at = state.vote_closed_at if voting_closed(place.rules, state.phase) else None
-        return state, self.count(place, closed_at)
+        try:
+            return state, self.count(place, closed_at)
+        except Exception as err:  # handled: the staff member reads why (409), the log has the trace
+            log.exception("count preview of %s/%s failed", municipality, process)
+            raise Conflict.one("count_failed", ("path", "process"), reason=f"{type(err).__name__}: {err}"[:300]) from None
 
     def count(self, place: Place, closed_at: datetime | None) -> list[PotCount]:
         """Count every pot with projects as the published files will be counted (raises what fails)."""
