@@ -82,6 +82,7 @@ def test_failed_close_leaves_the_phase_and_a_retry_closes(api):
     """A stored ballot the count cannot take (a project the ballot does not know): the close is refused
     with the reason and nothing moves; once staff void it, the same request closes."""
     from chalicelib.storage.records import BallotRecord
+
     from prachakhom.ballot import receipt_code
     from prachakhom.identity import keyed_hash, voter_key
 
