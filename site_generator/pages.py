@@ -26,6 +26,9 @@ from site_generator.thai_text import slugify
 from site_generator.views import ACTION_LABELS, PROPOSAL_STATUS_LABELS, ProcessView
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+PROPOSALS_PER_PAGE = 50
+"""The proposal list is cut into pages of this many cards (2,000 proposals on one page were 2.7 MB);
+the filter box searches them all (assets/pk-list.js)."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class GeneratedPage:
     meta: dict[str, Any] = field(default_factory=dict)
     actions: str = ""
     """Forms, share links and scripts shown after the body but kept out of the search index."""
+    searchable: bool = True
+    """In the site's search index (site_generator/search_index.py); task pages and the list are not."""
 
 
 def staff_markdown(text: str) -> Markup:
@@ -83,12 +88,14 @@ def page_path(src_uri: str) -> str:
 def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object]) -> GeneratedPage:
     module: Any = env.get_template(template).make_module(
         {**ctx, "root": root_of(src_uri), "page_path": page_path(src_uri)})
-    meta: dict[str, Any] = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
+    # Material's own index stays empty (its worker is replaced by ours, which reads search_index.py's files)
+    meta: dict[str, Any] = {"search": {"exclude": True}}
     if getattr(module, "no_search", ""):
         meta["pk_no_search"] = True  # templates/overrides/partials/search.html: no search worker here
     actions = str(getattr(module, "actions", ""))
     return GeneratedPage(
-        str(module.title).strip(), str(module.description).strip(), str(module.body), meta, actions
+        str(module.title).strip(), str(module.description).strip(), str(module.body), meta, actions,
+        searchable=not getattr(module, "search_exclude", ""),
     )
 
 
@@ -102,7 +109,6 @@ def municipality_pages(
         pctx = {**ctx, "v": v}
         listed = {
             f"{v.slug}/index.md": "process.html.j2",
-            f"{v.slug}/proposals/index.md": "proposals.html.j2",
             f"{v.slug}/results/index.md": "results.html.j2",
         }
         if v.projects:
@@ -114,12 +120,31 @@ def municipality_pages(
             listed[f"{v.slug}/receipt/index.md"] = "receipt.html.j2"
         for uri, template in listed.items():
             pages[uri] = _render(env, template, uri, pctx)
+        pages.update(_proposal_list_pages(env, v, pctx))
         for p in v.proposals:
             uri = f"{v.slug}/proposals/{p.slug}.md"
             pages[uri] = _render(env, "proposal.html.j2", uri, {**pctx, "p": p})
         for pr in v.projects:
             uri = f"{v.slug}/projects/{pr.slug}.md"
             pages[uri] = _render(env, "project.html.j2", uri, {**pctx, "pr": pr})
+    return pages
+
+
+def proposal_list_uri(process: str, number: int) -> str:
+    """Page `number` (from 1) of a process's proposal list: `proposals/`, `proposals/page_2/`, … (an
+    underscore, which no proposal slug has)."""
+    return f"{process}/proposals/index.md" if number == 1 else f"{process}/proposals/page_{number}.md"
+
+
+def _proposal_list_pages(env: Environment, v: ProcessView, ctx: dict[str, object]) -> dict[str, GeneratedPage]:
+    size = PROPOSALS_PER_PAGE
+    count = max(1, -(-len(v.proposals) // size))
+    pages = {}
+    for number in range(1, count + 1):
+        uri = proposal_list_uri(v.slug, number)
+        pager = {"number": number, "count": count, "up": "" if number == 1 else "../",
+                 "cards": v.proposals[(number - 1) * size: number * size]}
+        pages[uri] = _render(env, "proposals.html.j2", uri, {**ctx, "pager": pager})
     return pages
 
 
