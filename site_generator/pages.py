@@ -10,6 +10,7 @@ MkDocs' theme templates print them unescaped.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 PROPOSALS_PER_PAGE = 50
 """The proposal list is cut into pages of this many cards (2,000 proposals on one page were 2.7 MB);
 the filter box searches them all (assets/pk-list.js)."""
+BALLOT_INLINE_OPTIONS = 150
+"""A ballot with more options than this (a big city's) does not carry them in the page: each pot
+loads its options when it is shown, OPTIONS_PER_FILE at a time (`vote/options/<pot>-<n>.json`)."""
+OPTIONS_PER_FILE = 50
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ def municipality_pages(
     ctx: dict[str, object] = {"m": doc.municipality, "slug": doc.slug, "processes": views, "today": today}
     pages = {"index.md": _render(env, "home.html.j2", "index.md", ctx)}
     for v in views:
-        pctx = {**ctx, "v": v}
+        pctx = {**ctx, "v": v, "ballot_inline": ballot_inline(v), "options_per_file": OPTIONS_PER_FILE}
         listed = {
             f"{v.slug}/index.md": "process.html.j2",
             f"{v.slug}/results/index.md": "results.html.j2",
@@ -128,6 +133,24 @@ def municipality_pages(
             uri = f"{v.slug}/projects/{pr.slug}.md"
             pages[uri] = _render(env, "project.html.j2", uri, {**pctx, "pr": pr})
     return pages
+
+
+def ballot_inline(v: ProcessView) -> bool:
+    return sum(len(bp.proposals) for bp in v.ballot_pots) <= BALLOT_INLINE_OPTIONS
+
+
+def ballot_option_files(v: ProcessView) -> dict[str, str]:
+    """`<process>/vote/options/<pot>-<n>.json` → `[[slug, title, cost], …]` for a ballot too large
+    to carry its options in the page (none otherwise); read by assets/pk-vote.js."""
+    if not v.phase_of("vote") or ballot_inline(v):
+        return {}
+    files = {}
+    for bp in v.ballot_pots:
+        for start in range(0, len(bp.proposals), OPTIONS_PER_FILE):
+            options = [[p.slug, p.proposal.title, p.cost] for p in bp.proposals[start: start + OPTIONS_PER_FILE]]
+            name = f"{v.slug}/vote/options/{bp.pot.pot_id}-{start // OPTIONS_PER_FILE + 1}.json"
+            files[name] = json.dumps(options, ensure_ascii=False, separators=(",", ":"))
+    return files
 
 
 def proposal_list_uri(process: str, number: int) -> str:

@@ -33,6 +33,7 @@ from site_generator.fonts import FONT_CSS, font_files
 from site_generator.pages import (
     TEMPLATES_DIR,
     GeneratedPage,
+    ballot_option_files,
     municipality_nav,
     municipality_pages,
     national_pages,
@@ -87,6 +88,7 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         doc = self.content.municipalities[slug]
         views = municipality_views(doc, today, data_dir)
         for view in views:
+            self.data_files.update(ballot_option_files(view))
             view.outcome = process_results(view)
             if view.outcome is not None:
                 for name, text in view.outcome.files.items():

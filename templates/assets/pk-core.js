@@ -79,7 +79,7 @@
     if (bad.length) bad[0].focus();
     return !bad.length;
   }
-  function ready(form) { var n = $(form, "[data-pk-nojs]"); if (n) n.remove(); }
+  function ready(form) { $$(form, "[data-pk-nojs]").forEach(function (n) { n.remove(); }); }
 
   /* Eligibility fields (national_id, birth_date in the Buddhist era) checked in the page, as the API
      checks them; errors next to the fields. Returns {national_id, birth_date} or null. */
