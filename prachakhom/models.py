@@ -19,8 +19,13 @@ Slug = Annotated[
 ]
 """Lower-case ASCII words joined by hyphens: used in URLs and keys."""
 
-Money = Annotated[int, Field(ge=0, strict=True)]
-"""Whole baht, never negative, never fractional."""
+MAX_BAHT = 100_000_000_000
+"""The most any sum of money here may be: 100,000 ล้านบาท, above the annual budget of any Thai local
+government (Bangkok's, the largest, is under 100,000 ล้านบาท). A cost, a budget or a revised cost
+beyond it is a typing mistake, refused where it is typed and where it is stored."""
+
+Money = Annotated[int, Field(ge=0, le=MAX_BAHT, strict=True)]
+"""Whole baht, never negative, never fractional, at most `MAX_BAHT`."""
 
 ThaiText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -75,6 +80,12 @@ class FormField(Model):
     required: bool = True
     max_length: int | None = Field(default=None, ge=1)
     help: str = ""
+
+    @property
+    def must_fill(self) -> bool:
+        """Must the resident type or pick something? A village field always has an answer: left
+        at its first choice, the proposal is for the whole local area (no village)."""
+        return self.required and self.kind != "village"
 
 
 class ApprovalBallot(Model):

@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from prachakhom.content import MunicipalityDoc
+from prachakhom.models import MAX_BAHT
 from prachakhom.thai import baht, thai_date, thai_date_range
 from site_generator.thai_text import slugify
 from site_generator.views import ACTION_LABELS, PROPOSAL_STATUS_LABELS, ProcessView
@@ -71,7 +72,8 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         staff_markdown=staff_markdown,
         url_param=lambda text: quote(str(text), safe=""),
     )
-    env.globals.update(ACTION_LABELS=ACTION_LABELS, status_labels=PROPOSAL_STATUS_LABELS, site_url="")
+    env.globals.update(ACTION_LABELS=ACTION_LABELS, status_labels=PROPOSAL_STATUS_LABELS, site_url="",
+                       max_baht=MAX_BAHT)
     return env
 
 

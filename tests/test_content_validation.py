@@ -113,6 +113,7 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "cost",
         "needs a cost",
     ),
+    ("money beyond any budget", _proposal(cost=10**23), "road-north.md", "cost", "100,000,000,000"),
 ]
 
 

@@ -66,6 +66,8 @@
       msg = "ยาวเกินไป: ไม่เกิน " + input.dataset.max + " ตัวอักษร (ตอนนี้ " + v.length + ")";
     } else if (input.dataset.kind === "money" && v && !/^[0-9,]+$/.test(v)) {
       msg = "กรอกเป็นจำนวนเงินเต็มบาท ตัวเลขเท่านั้น เช่น 150000";
+    } else if (input.dataset.maxBaht && v && +v.replace(/,/g, "") > +input.dataset.maxBaht) {
+      msg = "จำนวนเงินมากเกินไป: ไม่เกิน " + baht(input.dataset.maxBaht) + " กรุณาตรวจสอบจำนวนศูนย์";
     }
     setError(form, box, msg);
     return !msg;
