@@ -218,14 +218,26 @@
       summary();
       step("review");
     });
-    $(form, "[data-pk-back]").addEventListener("click", function () { status.textContent = ""; step("choose"); });
+    /* The review step's one primary action: send, or, for a voter who has voted already, replace
+       the ballot (when the rules allow it) or check the receipt. */
+    function action(name, receipt) {
+      $(form, "[data-pk-submit]").hidden = name !== "send";
+      $(form, "[data-pk-change]").hidden = name !== "change";
+      var voted = $(form, "[data-pk-voted]");
+      voted.hidden = name !== "voted";
+      if (receipt) voted.href = "../receipt/?code=" + encodeURIComponent(receipt);
+    }
+    $(form, "[data-pk-back]").addEventListener("click", function () {
+      status.textContent = "";
+      action("send");
+      step("choose");
+    });
     function send(method) {
       var who = identity(form);
       if (!who) return;
       var body = { national_id: who.national_id, birth_date: who.birth_date, choices: choices() };
       key = key || newKey();
       status.textContent = "กำลังส่งบัตรลงคะแนน…";
-      $(form, "[data-pk-change]").hidden = true;
       call(method, base(form) + "/ballot", body, key).then(function (r) {
         if (r.status === 200 || r.status === 201) {
           status.textContent = "";
@@ -235,9 +247,11 @@
         }
         var errs = r.body.errors || [];
         showErrors(form, errs, status);
-        if (errs.some(function (e) { return e.code === "already_voted_can_change"; })) {
+        var voted = errs.filter(function (e) { return /^already_voted/.test(e.code); })[0];
+        if (voted) {
           key = null;
-          $(form, "[data-pk-change]").hidden = false;
+          action(voted.code === "already_voted_can_change" ? "change" : "voted",
+            ((voted.msg || "").match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/) || [""])[0]);
         }
       });
     }
