@@ -34,7 +34,7 @@ from prachakhom.models import (
     Proposal,
     Village,
 )
-from prachakhom.phase import current_phase, days_left
+from prachakhom.phase import current_phase, days_left, phases_as_run
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
 
 if TYPE_CHECKING:
@@ -258,16 +258,18 @@ def process_view(
     process = doc.process
     if snapshot and snapshot.current_phase:
         process = process.model_copy(update={"current_phase": snapshot.current_phase})
-    current_dates = current_phase(process, today)
-    keys = [p.key for p in process.phases]
-    current_index = keys.index(current_dates.key)
+    moved_at = snapshot.phase_changed_at if snapshot and snapshot.current_phase else None
+    schedule = phases_as_run(process, today, moved_at)  # a phase moved on early shows its real dates
+    keys = [p.key for p in schedule]
+    current_index = keys.index(current_phase(process, today).key)
+    current_dates = schedule[current_index]
     phases = [
         PhaseView(
             doc.rules.phase(dates.key),
             dates,
             "done" if i < current_index else "current" if i == current_index else "upcoming",
         )
-        for i, dates in enumerate(process.phases)
+        for i, dates in enumerate(schedule)
     ]
     files = {**doc.ballot_files, **ballot_files(data_dir, doc.municipality_slug, doc.slug)}
     return ProcessView(
