@@ -8,6 +8,7 @@ must exist in the municipality…) live in `prachakhom.content`, which sees all 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -287,6 +288,11 @@ class ProcessOverrides(Model):
     comment_report_threshold: int | None = None
 
 
+NOW_OPEN = re.compile(r"(ตอนนี้|ขณะนี้|บัดนี้)\s*(กำลัง)?\s*(เปิด|ปิด|อยู่ในช่วง|อยู่ระหว่าง)")
+"""Staff text that says what is open now ("ตอนนี้เปิดลงคะแนนถึง…") is still there after the phase
+changes; the pages say the current phase and its dates themselves."""
+
+
 class Process(Model):
     title: ThaiText
     template: Slug
@@ -298,6 +304,17 @@ class Process(Model):
     current_phase: Slug | None = None
     budget: Budget | None = None
     overrides: ProcessOverrides = ProcessOverrides()
+
+    @field_validator("summary", "description")
+    @classmethod
+    def _timeless(cls, text: str) -> str:
+        found = NOW_OPEN.search(text)
+        if found:
+            raise ValueError(
+                f"says what is open now ('{found.group(0)}…'), which stays on the pages after the phase "
+                "changes; the pages show the current phase and its dates themselves: keep this text timeless"
+            )
+        return text
 
 
 # --- proposals and projects (Markdown files with front matter) -------------------------------
