@@ -35,6 +35,7 @@ PAGE_TYPES = {
     "results": "tha-lamphu/pb-2569/results/",
     "projects": "tha-lamphu/pb-2569/projects/",
     "project": "tha-lamphu/pb-2569/projects/bus-shelter-khuan-yang/",
+    "not-found": "non-kha-hom/pb-2570/no-such-page/",
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
+import urllib.request
 from datetime import date
 from pathlib import Path
 
@@ -197,3 +199,17 @@ def test_rebuilding_one_municipality_leaves_the_others(tmp_path: Path) -> None:
     assert after[slugs[0]] != before[slugs[0]]
     assert all(after[s] == before[s] for s in slugs[1:])
     assert (out / "index.html").is_file()
+
+
+@pytest.mark.parametrize(("path", "home"), [
+    ("non-kha-hom/pb-2570/no-such-page/", "องค์การบริหารส่วนตำบลโนนข่าหอม"),
+    ("no-such-place/", "ประชาคมออนไลน์"),
+])
+def test_a_missing_address_gets_the_sites_thai_404(demo_server: str, path: str, home: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(demo_server + path, timeout=30)
+    assert caught.value.code == 404
+    assert caught.value.headers["Content-Type"] == "text/html; charset=utf-8"
+    body = caught.value.read().decode("utf-8")
+    assert '<html lang="th"' in body and "ไม่พบหน้านี้" in body and f"ไปหน้าแรกของ{home}" in body
+    assert "Not found" not in body and "Error response" not in body
