@@ -137,5 +137,6 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             page.content = (page.content or "") + generated.actions
         return context
 
+    @event_priority(-100)  # after the search plugin has written its (empty) index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         write_index(Path(config.site_dir) / "search", self.search_files)

@@ -12,7 +12,8 @@ Material's own search fetches one index of every page's full text on every page 
 fetches only what it needs, and nothing is fetched before the resident searches. Files, in the
 site's `search/` folder:
 
-- `meta.json`: format version, document count, documents per chunk, shard prefixes, processes;
+- `meta.json`: format version, document count, documents per chunk, shard prefixes, processes (also
+  in Material's `search_index.json`, fetched with every page, for the worker: see `write_index`);
 - `s-<prefix>.json`: word → postings, for the words that start with `<prefix>` (one letter, or two
   when one letter's words would make a shard larger than `SHARD_BYTES`);
 - `d-<n>.json`: `DOC_CHUNK` document records (location, title, snippet, and for proposals the
@@ -180,6 +181,12 @@ def municipality_docs(
             doc.card = {"m": f"{shown.category.name} · {shown.place}{cost}", "s": shown.proposal.status,
                         "l": shown.status_label}
         docs.append(doc)
+    # Neighbours in the index are neighbours in the `d-<n>.json` files: pages first, then proposals by
+    # category and title, so a query's results (alike, mostly) come from a few record files.
+    order = {uri: (uri in proposals, proposals[uri].category.key if uri in proposals else "", page.title)
+             for uri, page in pages.items()}
+    by_location = {page_path(uri): order[uri] for uri in order}
+    docs.sort(key=lambda d: by_location[d.location])
     return docs, facets
 
 
@@ -268,6 +275,13 @@ def index_files(docs: list[SearchDoc], facets: Iterable[ProposalFacets] = ()) ->
 
 
 def write_index(folder: Path, files: dict[str, str]) -> None:
+    """Write the files; `meta.json` also goes into Material's (empty) `search_index.json` as
+    `config.pk`, which Material hands to the worker at setup: the first query saves a round trip."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
+    material = folder / "search_index.json"
+    if material.is_file() and "meta.json" in files:
+        index = json.loads(material.read_text(encoding="utf-8"))
+        index.setdefault("config", {})["pk"] = json.loads(files["meta.json"])
+        material.write_text(_dump(index), encoding="utf-8")

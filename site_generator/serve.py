@@ -14,7 +14,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, quietly; a missing address gets the site's Thai 404 page."""
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         pass
 
@@ -43,7 +45,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def start_static_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> http.server.ThreadingHTTPServer:
     """Serve `directory` in a background thread; call `.shutdown()` to stop."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
+    handler = functools.partial(SiteHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, name="static-site", daemon=True).start()
     return server

@@ -20,6 +20,19 @@ REPO = Path(__file__).resolve().parent.parent
 MUNI, PROCESS = "nakhon-bench", "pb-2570"
 COMMUNITIES = 40
 TODAY = date(2026, 11, 23)
+PAGES = {  # every page type of the large municipality, for weight tests and the benchmark
+    "national index": "",
+    "municipality home": f"{MUNI}/",
+    "process": f"{MUNI}/{PROCESS}/",
+    "proposals, page 1": f"{MUNI}/{PROCESS}/proposals/",
+    "proposals, page 20": f"{MUNI}/{PROCESS}/proposals/page_20/",
+    "proposal": f"{MUNI}/{PROCESS}/proposals/p01234/",
+    "ballot": f"{MUNI}/{PROCESS}/vote/",
+    "ballot, link with ?village=3": f"{MUNI}/{PROCESS}/vote/?village=3",
+    "receipt check": f"{MUNI}/{PROCESS}/receipt/",
+    "results (vote open)": f"{MUNI}/{PROCESS}/results/",
+    "not found": f"{MUNI}/no-such-page/",
+}
 
 
 def _demo_proposals() -> list[tuple[dict[str, Any], str]]:

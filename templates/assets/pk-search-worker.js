@@ -2,16 +2,17 @@
    Material's `search` setting here): it speaks Material's worker protocol (SETUP → READY, QUERY →
    RESULT with `items`, see Material's integrations/search/worker) but answers from our split index
    (assets/pk-search.js), which it loads only when the first query is typed. Titles and snippets
-   come HTML-escaped from the build and are marked here; Material inserts them as HTML. */
+   come HTML-escaped from the build and are marked here; Material inserts them as HTML. The best
+   SHOWN results are sent (Material shows ten, then more as the list scrolls). */
 (function () {
   "use strict";
-  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3, SHOWN = 20;
-  var engine = null, latest = 0;
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3, SHOWN = 10;
+  var engine = null, latest = 0, meta = null;
 
   function answer(query) {
     if (!engine) {
       importScripts("pk-search.js");
-      engine = new self.pkSearch.Engine(new URL("../search/", self.location.href).href);
+      engine = new self.pkSearch.Engine(new URL("../search/", self.location.href).href, meta);
     }
     return engine.search(query).then(function (found) {
       var ids = found.ids.slice(0, SHOWN);
@@ -30,7 +31,11 @@
 
   self.addEventListener("message", function (ev) {
     var message = ev.data || {};
-    if (message.type === SETUP) { self.postMessage({ type: READY }); return; }
+    if (message.type === SETUP) {  /* our meta.json rides in Material's (empty) index: write_index */
+      meta = (message.data && message.data.config && message.data.config.pk) || null;
+      self.postMessage({ type: READY });
+      return;
+    }
     if (message.type !== QUERY) return;
     var n = ++latest, query = String(message.data || "");
     if (!query.trim()) { self.postMessage({ type: RESULT, data: { items: [] } }); return; }

@@ -51,9 +51,10 @@
 
   function weight(flags) { return (flags & PART ? 0.6 : 1) * (flags & TITLE ? 3 : 1); }
 
-  function Engine(base) {
+  /* `meta`: meta.json's content when the caller has it already (the worker gets it at setup). */
+  function Engine(base, meta) {
     this.base = base.replace(/\/?$/, "/");
-    this.files = {};
+    this.files = meta ? { "meta.json": Promise.resolve(meta) } : {};
   }
   Engine.prototype.json = function (name) {
     if (!this.files[name]) {

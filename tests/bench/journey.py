@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from prachakhom.commands.demo import StackConfig, run  # noqa: E402
+from site_generator.serve import SiteHandler  # noqa: E402
 from tests.api_fixtures import free_port  # noqa: E402
 from tests.browser_helpers import _Out, birth_date_be, national_id  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CONTENT, PHONE  # noqa: E402
@@ -58,7 +59,7 @@ PAGE_TYPES = {
 }
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
+class GzipHandler(SiteHandler):
     """Static files, gzipped when the client accepts it (as S3 + CloudFront would serve them)."""
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
