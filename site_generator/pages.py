@@ -35,6 +35,10 @@ BALLOT_INLINE_OPTIONS = 150
 """A ballot with more options than this (a big city's) does not carry them in the page: each pot
 loads its options when it is shown, OPTIONS_PER_FILE at a time (`vote/options/<pot>-<n>.json`)."""
 OPTIONS_PER_FILE = 50
+RESULTS_INLINE_ROWS = 150
+"""Results of more projects than this put each pot's table on pages of its own (`results/<pot>/`),
+RESULTS_PER_PAGE rows a page; the results page then links to them."""
+RESULTS_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,8 @@ def municipality_pages(
     ctx: dict[str, object] = {"m": doc.municipality, "slug": doc.slug, "processes": views, "today": today}
     pages = {"index.md": _render(env, "home.html.j2", "index.md", ctx)}
     for v in views:
-        pctx = {**ctx, "v": v, "ballot_inline": ballot_inline(v), "options_per_file": OPTIONS_PER_FILE}
+        pctx = {**ctx, "v": v, "ballot_inline": ballot_inline(v), "options_per_file": OPTIONS_PER_FILE,
+                "results_split": results_split(v)}
         listed = {
             f"{v.slug}/index.md": "process.html.j2",
             f"{v.slug}/results/index.md": "results.html.j2",
@@ -128,6 +133,8 @@ def municipality_pages(
         for uri, template in listed.items():
             pages[uri] = _render(env, template, uri, pctx)
         pages.update(_proposal_list_pages(env, v, pctx))
+        if pctx["results_split"]:
+            pages.update(_results_pot_pages(env, v, pctx))
         for p in v.proposals:
             uri = f"{v.slug}/proposals/{p.slug}.md"
             pages[uri] = _render(env, "proposal.html.j2", uri, {**pctx, "p": p})
@@ -153,6 +160,23 @@ def ballot_option_files(v: ProcessView) -> dict[str, str]:
             name = f"{v.slug}/vote/options/{bp.pot.pot_id}-{start // OPTIONS_PER_FILE + 1}.json"
             files[name] = json.dumps(options, ensure_ascii=False, separators=(",", ":"))
     return files
+
+
+def results_split(v: ProcessView) -> bool:
+    return v.outcome is not None and sum(len(pr.rows) for pr in v.outcome.pots) > RESULTS_INLINE_ROWS
+
+
+def _results_pot_pages(env: Environment, v: ProcessView, ctx: dict[str, object]) -> dict[str, GeneratedPage]:
+    pages = {}
+    for pr in v.outcome.pots if v.outcome else []:
+        count = max(1, -(-len(pr.rows) // RESULTS_PER_PAGE))
+        for number in range(1, count + 1):
+            name = "index" if number == 1 else f"page_{number}"
+            uri = f"{v.slug}/results/{pr.pot.pot_id}/{name}.md"
+            pager = {"number": number, "count": count, "up": "" if number == 1 else "../",
+                     "rows": pr.rows[(number - 1) * RESULTS_PER_PAGE: number * RESULTS_PER_PAGE]}
+            pages[uri] = _render(env, "results_pot.html.j2", uri, {**ctx, "pr": pr, "pager": pager})
+    return pages
 
 
 def proposal_list_uri(process: str, number: int) -> str:
