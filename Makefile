@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench bench-api bench-journey build validate system-deps package clean
+.PHONY: demo test lint bench bench-api bench-journey bench-city build validate system-deps package clean
 JS_DEPS := tests/js/node_modules/.package-lock.json
 
 # Python environment: every package pinned by pyproject.toml + constraints.txt.
@@ -51,6 +51,9 @@ bench-api: $(VENV)/.installed
 
 bench-journey: $(VENV)/.installed system-deps $(JS_DEPS)
 	$(BIN)/python tests/bench/journey.py
+
+bench-city: $(VENV)/.installed system-deps
+	$(BIN)/python tests/bench/city.py
 
 ## make package: the deployable bundle (core, content and generator vendored) for AWS
 package: $(VENV)/.installed
