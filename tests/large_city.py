@@ -80,9 +80,11 @@ def large_city_content(root: Path, proposals: int = 2000) -> Path:
     pool = _demo_proposals()
     folder = pdir / "proposals"
     folder.mkdir(parents=True)
+    in_communities = 0
     for i in range(proposals):
         meta, body = pool[i % len(pool)]
-        community = None if i % 5 == 4 else 1 + i % COMMUNITIES
+        community = None if i % 5 == 4 else 1 + in_communities % COMMUNITIES  # 40 in each community
+        in_communities += community is not None
         data = {**meta, "title": f"{meta['title']} (เรื่องที่ {i + 1})", "village": community,
                 "cost": 20_000 + 1_000 * (i % 300), "submitted_on": date(2026, 10, 1 + i % 14),
                 "source": "online", "status": "feasible",

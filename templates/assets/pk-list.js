@@ -41,7 +41,7 @@
     var pager = document.querySelector("[data-pk-pager]");
     var moreBox = document.querySelector("[data-pk-more-box]");
     var count = form.querySelector("[data-pk-count]");
-    var all = form.hasAttribute("data-all"), total = +form.dataset.total;
+    var all = form.hasAttribute("data-all"), total = (+form.dataset.total).toLocaleString("th-TH");
     var site = form.dataset.search.replace(/search\/$/, "");
     var cards = Array.prototype.slice.call(list.querySelectorAll(".pk-proposal-card"));
     var texts = cards.map(function (card) {
@@ -75,7 +75,7 @@
     function showCards(ok) {
       var n = 0;
       cards.forEach(function (card, i) { card.hidden = !ok(card, i); if (!card.hidden) n += 1; });
-      count.textContent = "แสดง " + n + " จาก " + total + " รายการ";
+      count.textContent = "แสดง " + n.toLocaleString("th-TH") + " จาก " + total + " รายการ";
     }
     function staticView(on) {
       list.hidden = !on;
@@ -124,7 +124,7 @@
         shown = 0;
         results.textContent = "";
         staticView(false);
-        count.textContent = "พบ " + ids.length + " จาก " + total + " รายการ";
+        count.textContent = "พบ " + ids.length.toLocaleString("th-TH") + " จาก " + total + " รายการ";
         return showMore(n);
       }).catch(function () { if (n === seq) count.textContent = NET; });
     }
