@@ -2,7 +2,8 @@
 
 A process follows its template's phases in order; the schedule gives each phase a first and a
 last day (both inclusive), and the next phase starts the day after. Staff may move a process
-on by hand (`current_phase`), which wins over the calendar.
+on by hand (`current_phase` in the content, or through the API, which stores it), which wins over
+the calendar (`phase_now`).
 """
 
 from __future__ import annotations
@@ -62,12 +63,15 @@ def phase_on(dates: list[PhaseDates], today: date) -> PhaseDates:
     return dates[0] if today < dates[0].start else dates[-1]
 
 
-def current_phase(process: Process, today: date) -> PhaseDates:
-    """Staff's explicit choice if any, else the calendar's."""
-    if process.current_phase:
-        for phase in process.phases:
-            if phase.key == process.current_phase:
-                return phase
+def phase_now(process: Process, stored_phase: str | None, today: date) -> PhaseDates:
+    """The phase in force — the one rule, for the API, the rebuild and the pages: the phase the API
+    stored (staff or the scheduler moved the process on) if any, else the content's `current_phase`
+    (staff moved it by hand in the files), else the calendar's."""
+    for chosen in (stored_phase, process.current_phase):
+        if chosen:
+            for phase in process.phases:
+                if phase.key == chosen:
+                    return phase
     return phase_on(process.phases, today)
 
 
@@ -75,13 +79,16 @@ THAILAND = timezone(timedelta(hours=7), "ICT")
 """Thailand's time (no daylight saving): a phase begins on a day in Thailand."""
 
 
-def phases_as_run(process: Process, today: date, moved_at: datetime | None = None) -> list[PhaseDates]:
-    """The schedule as it has really run: when staff moved the process into its current phase on
-    another day than planned, that phase began the day they did (`moved_at`; today when the content
-    says so without a date, for a phase planned to start later) and the phases before it ended the
-    day before. Later phases keep their planned dates; without a move, the plan is the schedule."""
-    current = current_phase(process, today)
-    if not process.current_phase:
+def phases_as_run(
+    process: Process, stored_phase: str | None, today: date, moved_at: datetime | None = None
+) -> list[PhaseDates]:
+    """The schedule as it has really run: when staff moved the process into its current phase
+    (`phase_now`) on another day than planned, that phase began the day they did (`moved_at`; today
+    when the content says so without a date, for a phase planned to start later) and the phases
+    before it ended the day before. Later phases keep their planned dates; without a move, the plan
+    is the schedule."""
+    current = phase_now(process, stored_phase, today)
+    if not (stored_phase or process.current_phase):
         return list(process.phases)
     moved_on = moved_at.astimezone(THAILAND).date() if moved_at is not None else None
     if moved_on is not None and moved_on <= today:
@@ -112,8 +119,3 @@ def next_phase(process: Process, key: str) -> PhaseDates | None:
 def days_left(phase: PhaseDates, today: date) -> int:
     """Days until the phase closes, counting today; 0 once it has ended."""
     return max(0, (phase.end - today).days + 1)
-
-
-def is_finished(process: Process, today: date) -> bool:
-    """The last phase is current."""
-    return current_phase(process, today).key == process.phases[-1].key

@@ -28,22 +28,22 @@ def _dates(schedule: list[PhaseDates]) -> dict[str, tuple[date, date]]:
 
 
 def test_a_phase_moved_on_early_begins_the_day_staff_moved_it_in_thailand() -> None:
-    schedule = _dates(phases_as_run(_process(current_phase="review"), TODAY, MOVED_AT))
+    schedule = _dates(phases_as_run(_process(), "review", TODAY, MOVED_AT))
     assert schedule["review"] == (date(2026, 10, 25), date(2026, 11, 15))
     assert schedule["proposals"] == (date(2026, 10, 15), date(2026, 10, 24))
     assert schedule["voting"] == (date(2026, 11, 16), date(2026, 11, 30))  # later phases keep their plan
 
 
 def test_a_phase_set_early_in_the_content_without_a_date_begins_today_at_the_latest() -> None:
-    schedule = _dates(phases_as_run(_process(current_phase="review"), TODAY))
+    schedule = _dates(phases_as_run(_process(current_phase="review"), None, TODAY))
     assert schedule["review"][0] == TODAY
 
 
 def test_the_plan_is_the_schedule_when_nothing_moved() -> None:
     process = _process()
-    assert phases_as_run(process, TODAY) == process.phases
+    assert phases_as_run(process, None, TODAY) == process.phases
     held = _process(current_phase="voting")  # held in voting after its planned end: dates as planned
-    assert phases_as_run(held, date(2026, 12, 5)) == held.phases
+    assert phases_as_run(held, None, date(2026, 12, 5)) == held.phases
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from prachakhom import __version__
-from prachakhom.commands import build, demo, poster, serve
+from prachakhom.commands import build, cost, demo, poster, serve
 from prachakhom.commands.build import DEFAULT_CONTENT
 
 
@@ -41,7 +41,7 @@ def _cmd_tally(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_tally(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from prachakhom.tally.command import add_arguments
 
     p = sub.add_parser("tally", help="recompute an outcome from a Pabulib .pb file")
@@ -49,7 +49,7 @@ def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=_cmd_tally)
 
 
-def _add(sub: argparse._SubParsersAction, name: str, command: ModuleType, help: str) -> None:  # type: ignore[type-arg]
+def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, command: ModuleType, help: str) -> None:
     """A subcommand whose options (`add_arguments`) and work (`main`) live in `command`."""
     p = sub.add_parser(name, help=help)
     command.add_arguments(p)
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_tally(sub)
     _add(sub, "demo", demo, "run the whole kit locally: moto, chalice local and the sites")
     _add(sub, "poster", poster, "printable A4 poster (PDF and PNG) with a QR code to a process page")
+    _add(sub, "cost", cost, "expected monthly AWS cost from measured consumption and public prices")
     return parser
 
 
