@@ -17,10 +17,10 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.errors import BadRequest, Unprocessable
 from prachakhom.messages import message
+from prachakhom.models import Money
 from prachakhom.text import TextProblem, clean_text
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
-Money = Annotated[int, Field(ge=0, strict=True)]
 Points = Annotated[int, Field(strict=True)]
 
 
