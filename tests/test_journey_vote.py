@@ -193,6 +193,38 @@ def test_second_ballot_offers_to_replace_the_first(browser, stack: Stack) -> Non
         assert sorted(current) == ["cctv", "library"]  # the new choices replaced the first ones
 
 
+def test_wrong_birth_date_gets_neither_receipt_nor_the_replace_button(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    """Someone who knows a voter's ID number (photocopies of ID cards are everywhere) but not their
+    birth date: no receipt code, no "ใช้บัตรนี้แทนบัตรเดิม", even right after the real voter's answer
+    showed them; the ballot stays the voter's."""
+    with phone_page(browser) as page:
+        code = vote(page, stack, "pb-budget", 5, lambda p: p.locator("label[for='municipality--ambulance']").click())
+        page.goto(stack.url(f"{MUNI}/pb-budget/vote/"))
+        page.locator("label[for='municipality--library']").click()
+        page.locator("label[for='municipality--cctv']").click()
+        page.locator("[data-pk-next]").click()
+        page.locator("#pk-nid").fill(national_id(5))
+        page.locator("#pk-birth").fill(birth_date_be())
+        page.locator("[data-pk-submit]").click()
+        change = page.locator("[data-pk-change]")
+        change.wait_for(timeout=15000)  # the real voter: offered to replace
+        page.locator("#pk-birth").fill(birth_date_be(30))  # then a wrong birth date
+        change.click()
+        page.wait_for_function("document.querySelector('[data-pk-change]').hidden", timeout=15000)
+        assert page.locator("[data-pk-submit]").is_visible() and page.locator("[data-pk-voted]").is_hidden()
+        said = page.locator("[data-pk-status]").inner_text() + page.locator("#pk-birth-err").inner_text()
+        assert "ไม่ตรงกับข้อมูลที่บันทึกไว้" in said
+        page.locator("[data-pk-submit]").click()  # sending anew with the wrong date: the same answer
+        page.wait_for_timeout(1500)
+        text = page.locator("body").inner_text()
+        assert code not in text and page.locator("[data-pk-step=done]").is_hidden()
+        assert page.locator("[data-pk-change]").is_hidden()
+        screenshot(page, "vote-wrong-birth-date")
+        assert axe_violations(page) == [] and small_targets(page) == []
+        current = stored_ballot(stack, code)["choices"]["M"]["municipality"]["M"]
+        assert sorted(current) == ["ambulance"]  # the voter's ballot is unchanged
+
+
 def test_wrong_national_id_is_explained_next_to_the_field(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
     with phone_page(browser) as page:
         page.goto(stack.url(f"{MUNI}/pb-2570/vote/"))

@@ -225,7 +225,7 @@
       $(form, "[data-pk-change]").hidden = name !== "change";
       var voted = $(form, "[data-pk-voted]");
       voted.hidden = name !== "voted";
-      if (receipt) voted.href = "../receipt/?code=" + encodeURIComponent(receipt);
+      voted.href = receipt ? "../receipt/?code=" + encodeURIComponent(receipt) : "../receipt/";
     }
     $(form, "[data-pk-back]").addEventListener("click", function () {
       status.textContent = "";
@@ -252,6 +252,11 @@
           key = null;
           action(voted.code === "already_voted_can_change" ? "change" : "voted",
             ((voted.msg || "").match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/) || [""])[0]);
+        } else if (errs.some(function (e) { return e.code === "identity_mismatch" || e.code === "not_on_roll"; })) {
+          /* Not the person who voted with this ID (or not on the roll): no receipt, no "replace"
+             button, even if an earlier answer with the right birth date showed them. */
+          key = null;
+          action("send");
         }
       });
     }
