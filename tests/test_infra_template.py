@@ -221,7 +221,8 @@ def test_table_access_is_per_partition(transformed):
     PRIVATE# partition (proposers' contacts); the rebuild only reads; every partition the code writes
     is covered (a new partition must be granted here, or the function is refused on AWS)."""
     partitions = _partitions()
-    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "STAFF#", "TEAM#", "AUDIT#"}, \
+    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "STAFF#", "TEAM#", "AUDIT#",
+                                        "ROLL#"}, \
         partitions
     roles = _function_roles(transformed)
     granted: set[str] = set()
