@@ -193,3 +193,19 @@ def test_actions_outside_their_phase_say_when(tmp_path):
         msg = data["errors"][0]["msg"]
         assert "เสนอแนวคิดและประชาคมหมู่บ้าน" in msg and "15 มกราคม 2569" in msg and "13 กุมภาพันธ์ 2569" in msg
         assert api.service.repository.list_proposals("ban-test", "pb-2570") == []
+
+
+def test_the_text_rule_applies_to_request_bodies(api):
+    """The core's one text rule (prachakhom/text.py) on the API's bodies: line and paragraph
+    separators that break the published ballot files are normalised, invisible controls refused."""
+    body = {**PROPOSAL, "title": "ถนน\u2028สายใหม่\u0085หมู่ 1", "summary": "บรรทัดแรก\u2029บรรทัดสอง\r\nสาม"}
+    status, data = api.post(BASE + "/proposals", body, key="text-1")
+    assert status == 201
+    stored = api.service.repository.get_proposal("ban-test", "pb-2570", data["proposal"]["slug"])
+    assert stored.title == "ถนน สายใหม่ หมู่ 1" and stored.summary == "บรรทัดแรก\n\nบรรทัดสอง\nสาม"
+    for bad, code in (("ถนน\u202eใหม่", "text_bidi_control"), ("ถนน\x1cใหม่", "text_control_character"),
+                      ("\u0e34\u0e48", "text_not_readable")):
+        status, data = api.post(BASE + "/proposals", {**PROPOSAL, "author": bad}, key=f"bad-{code}")
+        assert status == 400
+        assert data["errors"][0]["code"] == code and data["errors"][0]["loc"] == ["body", "author"]
+        assert "กรุณา" in data["errors"][0]["msg"]

@@ -291,3 +291,81 @@ def test_pending_effects_per_municipality_oldest_first_until_done(repository):
     assert [e.id for e in repository.pending_effects()] == ["o1", "late"]
     repository.effects_done(repository.pending_effects())
     assert repository.pending_effects() == []
+
+
+# --- who is who (issue 8): birth-date hashes, voided ballots, the voter roll ------------------------
+
+
+def _audit(action: str = "ballot.void"):
+    from prachakhom.audit import Actor, audit_entry
+
+    return audit_entry(actor=Actor("sub-1", "เจ้าหน้าที่"), municipality=M, action=action, target=f"{P}/x",
+                       before=None, after={"ok": True}, secret=b"s", at=T0)
+
+
+def _audit_actions(repository) -> list[str]:
+    from chalicelib.storage.audit import DynamoAuditLog
+    from chalicelib.storage.memory import MemoryRepository
+
+    log = repository.audit_log if isinstance(repository, MemoryRepository) else DynamoAuditLog(
+        repository.client, repository.table)
+    return [e.action for e in log.export(M)]
+
+
+def test_a_change_needs_the_same_birth_hash(repository):
+    from dataclasses import replace
+
+    stored, _ = repository.cast_ballot(ballot(birth_hash="h-real", village=1))
+    assert stored.birth_hash == "h-real" and repository.get_ballot(M, P, stored.receipt).village == 1
+    change = replace(ballot(birth_hash="h-wrong", choices={"municipality": {"park-all": 1}}), changed_at=T0)
+    with pytest.raises(NotStored):
+        repository.change_ballot(change)
+    assert repository.get_ballot(M, P, stored.receipt).version == 1
+    changed = repository.change_ballot(replace(change, birth_hash="h-real"))
+    assert changed.version == 2 and changed.birth_hash == "h-real" and changed.village == 1
+
+
+def test_void_keeps_the_ballot_apart_with_its_audit_entry(repository):
+    from chalicelib.storage.records import VoidedBallot
+
+    stored, _ = repository.cast_ballot(ballot(birth_hash="h"))
+    stale = VoidedBallot(ballot(bid="other"), T0, "ผิดคน", "sub-1")
+    with pytest.raises(NotStored):
+        repository.void_ballot(stale, _audit())
+    repository.void_ballot(VoidedBallot(stored, T0, "เจ้าของบัตรมาแสดงตน", "sub-1"), _audit())
+    assert repository.get_ballot(M, P, stored.receipt) is None and repository.list_ballots(M, P) == []
+    [kept] = repository.list_voided(M, P)
+    assert kept.reason == "เจ้าของบัตรมาแสดงตน" and kept.ballot.choices == stored.choices
+    assert _audit_actions(repository) == ["ballot.void"]
+    again, created = repository.cast_ballot(ballot(birth_hash="h2"))  # the receipt is free again
+    assert created and again.birth_hash == "h2"
+
+
+def test_support_keeps_its_birth_hash(repository):
+    repository.init_state(state("ideas"))
+    assert repository.add_support(M, P, "idea", "s1", T0, ("ideas",), birth="h1")
+    assert not repository.add_support(M, P, "idea", "s1", T0, ("ideas",), birth="h2")
+    assert repository.support_birth(M, P, "idea", "s1") == "h1"
+    assert repository.support_birth(M, P, "idea", "nobody") is None
+
+
+def test_roll_versions_switch_atomically(repository):
+    from chalicelib.storage.records import Roll
+    from chalicelib.storage.repository import RollChanged
+
+    first = Roll(M, P, "v1", T0, 2, {1: 1, 2: 1})
+    repository.put_roll_buckets(M, P, "v1", {"abc": {"abc1": "b1 1"}, "def": {"def1": "b2 2"}})
+    assert repository.get_roll(M, P) is None  # written, not in force
+    repository.switch_roll(first, None, _audit("roll.upload"))
+    assert repository.get_roll(M, P) == first
+    assert repository.roll_bucket(M, P, "v1", "abc") == {"abc1": "b1 1"}
+    assert repository.roll_bucket(M, P, "v1", "fff") == {}
+    repository.put_roll_buckets(M, P, "v2", {"abc": {"abc9": "b9 2"}})
+    with pytest.raises(RollChanged):  # someone read another version in force
+        repository.switch_roll(Roll(M, P, "v2", T0, 1, {2: 1}), None, _audit("roll.replace"))
+    repository.switch_roll(Roll(M, P, "v2", T0, 1, {2: 1}), "v1", _audit("roll.replace"))
+    assert repository.get_roll(M, P).version == "v2" and repository.get_roll(M, P).villages == {2: 1}
+    repository.delete_roll_version(M, P, "v1")
+    assert repository.roll_bucket(M, P, "v1", "abc") == {}
+    assert repository.roll_bucket(M, P, "v2", "abc") == {"abc9": "b9 2"}
+    assert sorted(_audit_actions(repository)) == ["roll.replace", "roll.upload"]  # the refused switch wrote none
