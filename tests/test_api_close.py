@@ -119,7 +119,8 @@ def test_staff_preview_before_and_after_the_close(api):
     assert status == 200 and after["phase"] == "results" and after["pots"] == data["pots"]
 
 
-def test_withdrawn_project_votes_ignored_other_choices_counted_and_the_page_says_so(tmp_path):
+@pytest.mark.browser
+def test_withdrawn_project_votes_ignored_other_choices_counted_and_the_page_says_so(tmp_path, browser):
     site, data_dir = tmp_path / "site", tmp_path / "data"
     service = make_service(write_content(tmp_path, "voting", overrides=GREEDY), make_repository("dynamodb"),
                            rebuild="local", site_dir=site, data_dir=data_dir)
@@ -142,11 +143,38 @@ def test_withdrawn_project_votes_ignored_other_choices_counted_and_the_page_says
     assert "โครงการที่ถอนออกระหว่างการลงคะแนน" in html and "สระว่ายน้ำชุมชน" in html
     won = set(re.findall(r'<tr[^>]* class="pk-won">\s*<td[^>]*><a href="\.\./proposals/([^/]+)/"', html))
     assert "market-all" in won and POOL not in won  # the withdrawn pool's voters still elected the market
+    results_page_in_chromium(browser, site)
     from chalicelib.storage.audit import DynamoAuditLog
 
     repo = service.repository
     [entry] = [e for e in DynamoAuditLog(repo.client, repo.table).export(MUNI) if e.action == "proposal.withdraw"]
     assert entry.after == {"status": "withdrawn", "reason": "พื้นที่ขัดกฎหมายผังเมือง"}
+
+
+def results_page_in_chromium(browser, site) -> None:  # type: ignore[no-untyped-def]
+    """The results page with its withdrawal note, on a phone: axe-clean, text and targets large enough."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.browser_helpers import axe_violations, phone_page, screenshot, small_targets, small_text
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with phone_page(browser) as page:
+            page.goto(f"http://127.0.0.1:{server.server_port}/{MUNI}/{PB}/results/")
+            note = page.locator(".pk-notice")
+            assert note.is_visible() and "ไม่ถูกนับ" in note.inner_text()
+            note.scroll_into_view_if_needed()
+            screenshot(page, "results-withdrawn-project")
+            assert axe_violations(page) == [] and small_text(page) == [] and small_targets(page) == []
+    finally:
+        server.shutdown()
 
 
 def _countable() -> list[tuple[str, str, str]]:
