@@ -127,7 +127,7 @@ def _config_yaml(
 ) -> str:
     base_url = site_url.rstrip("/") + "/"
     plugin = {
-        "content_dir": str(content.root.resolve()),
+        "content_dir": str(content.root.resolve()) if content.root else "",
         "municipality": slug,
         "today": today.isoformat(),
         "cache_dir": str(cache_dir.resolve()),
