@@ -206,10 +206,12 @@ class ContentStore(Protocol):
     def write(self, path: str, data: bytes, expected: str | None, author: str) -> FileInfo:
         """Store `data` at `path` if the file is still at version `expected` (None: it must not exist).
 
-        Raises VersionConflict otherwise, BadPath for a path outside the scopes. Leaves an audit entry."""
+        Raises VersionConflict otherwise, BadPath for a path outside the scopes. Leaves an audit entry.
+        A write whose bytes are already there succeeds without a change (a retried write is harmless)."""
 
     def delete(self, path: str, expected: str, author: str) -> None:
-        """Remove the file if it is still at version `expected` (else VersionConflict); audited."""
+        """Remove the file if it is still at version `expected` (else VersionConflict); audited.
+        Deleting a file that is already gone succeeds without a change."""
 
     def version(self, scope: str) -> str | None:
         """The scope's version (changes with any of its files); None if the scope has no files."""
@@ -307,9 +309,12 @@ class FolderStore:
     # --- writing ---------------------------------------------------------------------------------
     def write(self, path: str, data: bytes, expected: str | None, author: str) -> FileInfo:
         file = self.local_path(path)
+        version = file_version(data)
         with self._locked():
             current = self._current(path)
             if (current.version if current else None) != expected:
+                if current is not None and current.version == version:
+                    return current  # already what this write wants (a retry): nothing to change
                 raise VersionConflict(path, expected, current)
             file.parent.mkdir(parents=True, exist_ok=True)
             tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
@@ -317,14 +322,16 @@ class FolderStore:
             os.replace(tmp, file)
             at = self._clock()
             action: Action = "create" if expected is None else "update"
-            self._audit(AuditEntry(path, action, expected, file_version(data), author, at))
-        return FileInfo(path, file_version(data), len(data), at, author)
+            self._audit(AuditEntry(path, action, expected, version, author, at))
+        return FileInfo(path, version, len(data), at, author)
 
     def delete(self, path: str, expected: str, author: str) -> None:
         file = self.local_path(path)
         with self._locked():
             current = self._current(path)
-            if current is None or current.version != expected:
+            if current is None:
+                return  # already gone (a retry): nothing to change
+            if current.version != expected:
                 raise VersionConflict(path, expected, current)
             file.unlink()
             self._audit(AuditEntry(path, "delete", expected, None, author, self._clock()))

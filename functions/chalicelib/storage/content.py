@@ -1,0 +1,237 @@
+"""The content store of a deployment: content files as DynamoDB items, large files in S3.
+
+The same interface as the folder (`prachakhom.store.ContentStore`) and the same contract suite
+(`tests/test_content_store_contract.py`). Keys, in the table the API already uses::
+
+    item             PK                      SK
+    file             CONTENT#<scope>         FILE#<path>                  bytes inline, or the S3 key
+    audit entry      CONTENT#<scope>         AUDIT#<time>#<random>        who, when, path, before → after
+    scope            CONTENT                 <scope>                      version (a counter), files
+
+`<scope>` is `templates` or `municipalities/<slug>`; `<path>` is the file's whole path
+(`municipalities/x/processes/pb-2570/process.yaml`).
+
+* Loading a municipality is one query (`PK = CONTENT#municipalities/x`, `begins_with(SK, 'FILE#')`);
+  knowing whether it changed is one `GetItem` of its scope item (`version`).
+* A write is ONE `TransactWriteItems`: the file (`attribute_not_exists` for a new file, else
+  `version = :expected`: optimistic concurrency), its audit entry, and the scope's counter. A refused
+  condition is answered with `VersionConflict` naming who changed the file and when.
+* Ballot files, photos and anything over `INLINE_LIMIT` go to the content bucket under
+  `blobs/<path>/<sha256>` (immutable: a new version is a new object, uploaded before the transaction;
+  an upload whose transaction is refused leaves an unreferenced object, never a wrong file).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from prachakhom.store import (
+    MUNICIPALITIES,
+    AuditEntry,
+    ContentFile,
+    FileInfo,
+    VersionConflict,
+    check_path,
+    file_version,
+    folder_prefix,
+    now_utc,
+    scope_of,
+)
+
+SCOPES_PK = "CONTENT"
+INLINE_LIMIT = 100_000
+"""Bytes kept in the item itself (DynamoDB's item limit is 400 KB); larger files go to S3."""
+BLOB_SUFFIXES = (".pb", ".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf")
+"""Ballot files and photos always go to S3, whatever their size."""
+TRANSACTION_RETRIES = 5
+"""A write and another on the same scope at the same moment: DynamoDB cancels one (TransactionConflict)
+and it is tried again, its condition checked afresh."""
+
+
+def content_pk(scope: str) -> str:
+    return f"CONTENT#{scope}"
+
+
+def in_bucket(path: str, data: bytes) -> bool:
+    return path.lower().endswith(BLOB_SUFFIXES) or len(data) > INLINE_LIMIT
+
+
+def create_content_bucket(s3: Any, bucket: str, region: str) -> None:
+    """Create the content bucket if missing (local stack and tests; on AWS the template creates it)."""
+    try:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    except ClientError as err:
+        if err.response["Error"]["Code"] not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+            raise
+
+
+class DynamoContentStore:
+    """Content files in the deployment's table (and its content bucket for large files)."""
+
+    label = "content"
+
+    def __init__(self, client: Any, table: str, s3: Any, bucket: str,
+                 clock: Callable[[], datetime] = now_utc) -> None:
+        self.client, self.table, self.s3, self.bucket = client, table, s3, bucket
+        self._clock = clock
+        endpoint = getattr(getattr(client, "meta", None), "endpoint_url", "") or ""
+        self.identity = f"dynamodb:{endpoint}/{table}"
+
+    def __repr__(self) -> str:
+        return f"DynamoContentStore({self.table!r}, bucket={self.bucket!r})"
+
+    # --- reading ---------------------------------------------------------------------------------
+    def read(self, path: str) -> ContentFile | None:
+        check_path(path)
+        response = self.client.get_item(
+            TableName=self.table, ConsistentRead=True,
+            Key={"PK": {"S": content_pk(scope_of(path))}, "SK": {"S": f"FILE#{path}"}})
+        item = response.get("Item")
+        return self._file(item) if item else None
+
+    def list_files(self, prefix: str) -> list[FileInfo]:
+        items = self._query(content_pk(scope_of(prefix)), f"FILE#{folder_prefix(prefix)}",
+                            projection="#path, #version, #size, updated_at, updated_by")
+        return [self._info(item) for item in items]
+
+    def read_all(self, prefix: str) -> list[ContentFile]:
+        return [self._file(item) for item in self._query(content_pk(scope_of(prefix)),
+                                                        f"FILE#{folder_prefix(prefix)}")]
+
+    def version(self, scope: str) -> str | None:
+        response = self.client.get_item(TableName=self.table,
+                                         Key={"PK": {"S": SCOPES_PK}, "SK": {"S": scope_of(scope)}})
+        item = response.get("Item")
+        if not item or int(item.get("files", {}).get("N", "0")) <= 0:
+            return None
+        return item["version"]["N"]
+
+    def municipalities(self) -> list[str]:
+        items = self._query(SCOPES_PK, f"{MUNICIPALITIES}/", projection="SK, files", consistent=False)
+        return sorted(i["SK"]["S"].split("/", 1)[1] for i in items if int(i.get("files", {}).get("N", "0")) > 0)
+
+    def history(self, scope: str) -> list[AuditEntry]:
+        items = self._query(content_pk(scope_of(scope)), "AUDIT#")
+        return [AuditEntry(
+            i["path"]["S"], i["action"]["S"],  # type: ignore[arg-type]  # written by _audit_put only
+            i["before"]["S"] if "before" in i else None, i["after"]["S"] if "after" in i else None,
+            i["by"]["S"], datetime.fromisoformat(i["at"]["S"])) for i in items]
+
+    def _query(self, pk: str, prefix: str, projection: str | None = None,
+               consistent: bool = True) -> list[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table, "ConsistentRead": consistent,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        }
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+            names = {f"#{n}": n for n in ("path", "version", "size") if f"#{n}" in projection}
+            if names:
+                kwargs["ExpressionAttributeNames"] = names
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self.client.query(**kwargs)
+            items += response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _info(self, item: dict[str, Any]) -> FileInfo:
+        at = item.get("updated_at", {}).get("S")
+        return FileInfo(item["path"]["S"], item["version"]["S"], int(item["size"]["N"]),
+                        datetime.fromisoformat(at) if at else None, item.get("updated_by", {}).get("S"))
+
+    def _file(self, item: dict[str, Any]) -> ContentFile:
+        info = self._info(item)
+        if "body" in item:
+            return ContentFile(info.path, bytes(item["body"]["B"]), version=info.version,
+                               updated_at=info.updated_at, updated_by=info.updated_by)
+        key = item["blob"]["S"]
+        return ContentFile(info.path, fetch=lambda: self._fetch_blob(key, info.version), version=info.version,
+                           updated_at=info.updated_at, updated_by=info.updated_by)
+
+    def _fetch_blob(self, key: str, version: str) -> bytes:
+        data: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        if file_version(data) != version:
+            raise OSError(f"s3://{self.bucket}/{key} does not hold version {version[:12]} of the file")
+        return data
+
+    # --- writing ---------------------------------------------------------------------------------
+    def write(self, path: str, data: bytes, expected: str | None, author: str) -> FileInfo:
+        check_path(path)
+        version, at = file_version(data), self._clock()
+        item: dict[str, Any] = {
+            "PK": {"S": content_pk(scope_of(path))}, "SK": {"S": f"FILE#{path}"}, "path": {"S": path},
+            "version": {"S": version}, "size": {"N": str(len(data))}, "updated_at": {"S": at.isoformat()},
+            "updated_by": {"S": author},
+        }
+        if in_bucket(path, data):
+            key = f"blobs/{path}/{version}"
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+            item["blob"] = {"S": key}
+        else:
+            item["body"] = {"B": data}
+        put: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if expected is None:
+            put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            put.update(ConditionExpression="#version = :expected", ExpressionAttributeNames={"#version": "version"},
+                       ExpressionAttributeValues={":expected": {"S": expected}})
+        self._transact(path, expected, version, [{"Put": put}], 1 if expected is None else 0, author, at)
+        return FileInfo(path, version, len(data), at, author)
+
+    def delete(self, path: str, expected: str, author: str) -> None:
+        check_path(path)
+        delete = {"TableName": self.table,
+                  "Key": {"PK": {"S": content_pk(scope_of(path))}, "SK": {"S": f"FILE#{path}"}},
+                  "ConditionExpression": "#version = :expected", "ExpressionAttributeNames": {"#version": "version"},
+                  "ExpressionAttributeValues": {":expected": {"S": expected}}}
+        self._transact(path, expected, None, [{"Delete": delete}], -1, author, self._clock())
+
+    def _transact(self, path: str, expected: str | None, new: str | None, change: list[dict[str, Any]],
+                  files_delta: int, author: str, at: datetime) -> None:
+        """The file change, its audit entry and the scope's counter, all or nothing."""
+        scope = scope_of(path)
+        audit = {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)", "Item": {
+            "PK": {"S": content_pk(scope)}, "SK": {"S": f"AUDIT#{at.isoformat()}#{secrets.token_hex(6)}"},
+            "path": {"S": path}, "action": {"S": "create" if expected is None else "delete" if new is None
+                                            else "update"},
+            "by": {"S": author}, "at": {"S": at.isoformat()},
+            **({"before": {"S": expected}} if expected else {}), **({"after": {"S": new}} if new else {})}}
+        counter = {"TableName": self.table, "Key": {"PK": {"S": SCOPES_PK}, "SK": {"S": scope}},
+                   "UpdateExpression": "ADD version :one, files :delta SET updated_at = :at, updated_by = :by",
+                   "ExpressionAttributeValues": {":one": {"N": "1"}, ":delta": {"N": str(files_delta)},
+                                                 ":at": {"S": at.isoformat()}, ":by": {"S": author}}}
+        for attempt in range(TRANSACTION_RETRIES):
+            try:
+                self.client.transact_write_items(TransactItems=[*change, {"Put": audit}, {"Update": counter}])
+                return
+            except ClientError as err:
+                codes = _cancellation_codes(err)
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    self._refused(path, expected, new)
+                    return
+                if "TransactionConflict" not in codes or attempt == TRANSACTION_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * 2 ** attempt)
+
+    def _refused(self, path: str, expected: str | None, new: str | None) -> None:
+        """The file is not at `expected`: fine if it already is what this write wanted (a retried
+        write, or the same change made by someone else), else VersionConflict."""
+        found = self.read(path)
+        current = found.info() if found is not None else None
+        if (current.version if current else None) != new:
+            raise VersionConflict(path, expected, current)
+
+
+def _cancellation_codes(err: ClientError) -> list[str]:
+    if err.response["Error"]["Code"] != "TransactionCanceledException":
+        return []
+    return [r.get("Code", "None") or "None" for r in err.response.get("CancellationReasons") or []]
