@@ -160,6 +160,11 @@ class AuditEntry:
                    str(data["by"]), datetime.fromisoformat(data["at"]))
 
 
+class StoreUnavailable(Exception):
+    """The store could not answer now (throttled, unreachable): try again later. The API answers 503
+    with Retry-After; the catalog serves what it has cached."""
+
+
 def _short(version: str | None) -> str:
     return version[:12] if version else "none"
 

@@ -23,19 +23,21 @@ The same interface as the folder (`prachakhom.store.ContentStore`) and the same 
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from prachakhom.store import (
     MUNICIPALITIES,
     AuditEntry,
     ContentFile,
     FileInfo,
+    StoreUnavailable,
     VersionConflict,
     check_path,
     file_version,
@@ -52,6 +54,31 @@ BLOB_SUFFIXES = (".pb", ".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf")
 TRANSACTION_RETRIES = 5
 """A write and another on the same scope at the same moment: DynamoDB cancels one (TransactionConflict)
 and it is tried again, its condition checked afresh."""
+
+
+BUSY = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded",
+                  "InternalServerError", "ServiceUnavailable", "SlowDown", "503"})
+"""Error codes that mean "not now" rather than "no": answered as StoreUnavailable."""
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _busy_as_unavailable(method: Callable[P, R]) -> Callable[P, R]:
+    """Throttling, a service error or no connection → StoreUnavailable (the API's 503, the catalog's
+    cached copy); every other error is raised as it is."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except ClientError as err:
+            if err.response["Error"]["Code"] in BUSY:
+                raise StoreUnavailable(str(err)) from err
+            raise
+        except BotoCoreError as err:  # no connection, timeouts
+            raise StoreUnavailable(str(err)) from err
+
+    return call
 
 
 def content_pk(scope: str) -> str:
@@ -87,6 +114,7 @@ class DynamoContentStore:
         return f"DynamoContentStore({self.table!r}, bucket={self.bucket!r})"
 
     # --- reading ---------------------------------------------------------------------------------
+    @_busy_as_unavailable
     def read(self, path: str) -> ContentFile | None:
         check_path(path)
         response = self.client.get_item(
@@ -95,15 +123,18 @@ class DynamoContentStore:
         item = response.get("Item")
         return self._file(item) if item else None
 
+    @_busy_as_unavailable
     def list_files(self, prefix: str) -> list[FileInfo]:
         items = self._query(content_pk(scope_of(prefix)), f"FILE#{folder_prefix(prefix)}",
                             projection="#path, #version, #size, updated_at, updated_by")
         return [self._info(item) for item in items]
 
+    @_busy_as_unavailable
     def read_all(self, prefix: str) -> list[ContentFile]:
         return [self._file(item) for item in self._query(content_pk(scope_of(prefix)),
                                                         f"FILE#{folder_prefix(prefix)}")]
 
+    @_busy_as_unavailable
     def version(self, scope: str) -> str | None:
         response = self.client.get_item(TableName=self.table,
                                          Key={"PK": {"S": SCOPES_PK}, "SK": {"S": scope_of(scope)}})
@@ -116,6 +147,7 @@ class DynamoContentStore:
         items = self._query(SCOPES_PK, f"{MUNICIPALITIES}/", projection="SK, files", consistent=False)
         return sorted(i["SK"]["S"].split("/", 1)[1] for i in items if int(i.get("files", {}).get("N", "0")) > 0)
 
+    @_busy_as_unavailable
     def history(self, scope: str) -> list[AuditEntry]:
         items = self._query(content_pk(scope_of(scope)), "AUDIT#")
         return [AuditEntry(
@@ -157,6 +189,7 @@ class DynamoContentStore:
         return ContentFile(info.path, fetch=lambda: self._fetch_blob(key, info.version), version=info.version,
                            updated_at=info.updated_at, updated_by=info.updated_by)
 
+    @_busy_as_unavailable
     def _fetch_blob(self, key: str, version: str) -> bytes:
         data: bytes = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         if file_version(data) != version:
@@ -164,6 +197,7 @@ class DynamoContentStore:
         return data
 
     # --- writing ---------------------------------------------------------------------------------
+    @_busy_as_unavailable
     def write(self, path: str, data: bytes, expected: str | None, author: str) -> FileInfo:
         check_path(path)
         version, at = file_version(data), self._clock()
@@ -187,6 +221,7 @@ class DynamoContentStore:
         self._transact(path, expected, version, [{"Put": put}], 1 if expected is None else 0, author, at)
         return FileInfo(path, version, len(data), at, author)
 
+    @_busy_as_unavailable
     def delete(self, path: str, expected: str, author: str) -> None:
         check_path(path)
         delete = {"TableName": self.table,
