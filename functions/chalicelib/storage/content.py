@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -270,3 +270,28 @@ def _cancellation_codes(err: ClientError) -> list[str]:
     if err.response["Error"]["Code"] != "TransactionCanceledException":
         return []
     return [r.get("Code", "None") or "None" for r in err.response.get("CancellationReasons") or []]
+
+
+def content_store_from_env(env: Mapping[str, str], clients: Callable[[str, str | None, str], Any] | None = None,
+                           ) -> DynamoContentStore:
+    """The deployment's content store from the same environment variables as the API::
+
+        PRACHAKHOM_TABLE               table (default prachakhom): content items sit beside the API's data
+        PRACHAKHOM_CONTENT_BUCKET      bucket for large files (default: <table>-content)
+        PRACHAKHOM_DYNAMODB_ENDPOINT   e.g. the local stack's moto (unset on AWS)
+        PRACHAKHOM_S3_ENDPOINT         likewise for S3
+        AWS_REGION / AWS_DEFAULT_REGION (default ap-southeast-1)
+
+    `clients(name, endpoint, region)` makes the boto3 clients (the API passes its cached factory)."""
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1"
+    table = env.get("PRACHAKHOM_TABLE", "prachakhom")
+    make = clients or _new_client
+    return DynamoContentStore(make("dynamodb", env.get("PRACHAKHOM_DYNAMODB_ENDPOINT") or None, region), table,
+                              make("s3", env.get("PRACHAKHOM_S3_ENDPOINT") or None, region),
+                              env.get("PRACHAKHOM_CONTENT_BUCKET") or f"{table}-content")
+
+
+def _new_client(name: str, endpoint: str | None, region: str) -> Any:
+    import boto3
+
+    return boto3.client(name, endpoint_url=endpoint, region_name=region)
