@@ -31,6 +31,7 @@ from mkdocs.structure.toc import get_toc
 from prachakhom.content import Content, load_content
 from prachakhom.errors import ContentError
 from site_generator.fonts import FONT_CSS, font_files
+from site_generator.national import NationalIndex, index_of
 from site_generator.pages import (
     TEMPLATES_DIR,
     GeneratedPage,
@@ -41,7 +42,7 @@ from site_generator.pages import (
 )
 from site_generator.results import process_results
 from site_generator.thai_text import segment
-from site_generator.views import municipality_views
+from site_generator.views import ProcessView, municipality_views
 
 ASSETS_DIR = TEMPLATES_DIR / "assets"
 # A heading made by the `h2` macro: its text ends at the permalink. `[^<]` keeps the match inside
@@ -63,28 +64,32 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         self.data_files: dict[str, str] = {}
         self.content: Content | None = None
         """Set by `site_generator.build` when it has loaded the content already."""
+        self.views: list[ProcessView] = []
+        """The municipality's views once built (the build summarizes them for the national index)."""
+        self.national: NationalIndex | None = None
+        """Set by `site_generator.build` for the national pages: the totals and the province pages to render."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         today = date.fromisoformat(self.config.today) if self.config.today else date.today()
         data_dir = Path(self.config.data_dir) if self.config.data_dir else None
+        env = page_environment()
+        env.globals["site_url"] = config.site_url or ""  # absolute links for LINE share buttons
+        slug = self.config.municipality
+        if not slug and self.national is not None:
+            self.pages = national_pages(env, self.national, today)
+            return config
         if self.content is None:
             try:
                 self.content = load_content(Path(self.config.content_dir))
             except ContentError as err:
                 raise PluginError("content is invalid:\n" + err.report()) from err
-        env = page_environment()
-        env.globals["site_url"] = config.site_url or ""  # absolute links for LINE share buttons
-        slug = self.config.municipality
-        if not slug:
-            entries = [
-                (m, municipality_views(m, today, data_dir)) for m in self.content.municipalities.values()
-            ]
-            self.pages = national_pages(env, entries, today)
+        if not slug:  # `mkdocs build` run by hand on a generated config: everyone, from the content
+            self.pages = national_pages(env, index_of(self.content, today, data_dir), today)
             return config
         if slug not in self.content.municipalities:
             raise PluginError(f"unknown municipality '{slug}'; known: {', '.join(self.content.municipalities)}")
         doc = self.content.municipalities[slug]
-        views = municipality_views(doc, today, data_dir)
+        views = self.views = municipality_views(doc, today, data_dir)
         for view in views:
             view.outcome = process_results(view)
             if view.outcome is not None:
