@@ -19,7 +19,7 @@ import yaml
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from prachakhom.content import Content, load_content, load_one_municipality
+from prachakhom.content import Content, MunicipalityDoc, load_content, load_one_municipality
 from site_generator.national import (
     FolderShelf,
     MunicipalitySummary,
@@ -83,6 +83,29 @@ def _progress(items: list[str], enabled: bool) -> list[str]:
     from rich.progress import track
 
     return list(track(items, description="กำลังสร้างเว็บไซต์ / building sites", transient=True))
+
+
+def rebuild_municipality(
+    doc: MunicipalityDoc,
+    output_dir: Path,
+    shelf: SiteShelf,
+    data_dir: Path | None,
+    site_url: str,
+    today: date | None = None,
+    api_url: str = "",
+    strict: bool = False,
+) -> Path:
+    """Build one municipality from content already loaded (the API's catalog: nothing is read from a
+    folder) into `output_dir`, and refresh its province's page and the front page through `shelf`
+    (the output folder locally; the site bucket on AWS). Returns the municipality's built folder."""
+    today = today or date.today()
+    output_dir = Path(output_dir)
+    work_dir = output_dir.parent / ".work"
+    content = Content(municipalities={doc.slug: doc})
+    site, summary = build_municipality(content, doc.slug, output_dir, work_dir, data_dir, site_url, strict, today,
+                                       api_url)
+    refresh_national_index(shelf, [summary], work_dir, site_url, today, strict)
+    return site
 
 
 def build_municipality(

@@ -88,3 +88,37 @@ def test_province_names_map_to_stable_ascii_pages() -> None:
     assert province_of("เชียงใหม่").slug == "chiang-mai" and province_of("จังหวัดน่าน").slug == "nan"
     assert province_of("กรุงเทพมหานคร").slug == "bangkok"
     assert province_of("เมืองสมมุติ").slug == "เมืองสมมุติ"  # not a province: a readable Thai page name
+
+
+def test_the_rebuild_refreshes_the_index_in_the_site_bucket(tmp_path: Path) -> None:
+    """On AWS the rebuild function has one municipality's content (from the catalog) and the bucket:
+    it writes that municipality's summary, its province's page and the front page there."""
+    import uuid
+
+    import boto3
+
+    from prachakhom.content import load_content
+    from site_generator.build import rebuild_municipality
+    from tests.api_fixtures import moto_endpoint  # isort: skip
+    from chalicelib.storage.site_bucket import BucketShelf
+
+    factory = ContentFactory(tmp_path)
+    add_municipality(factory, "ban-nuea", "เชียงใหม่", "เทศบาลตำบลบ้านเหนือ", "5100001")
+    content = load_content(factory.root)
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint(), region_name="ap-southeast-1")
+    bucket = f"site-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "ap-southeast-1"})
+    shelf = BucketShelf(s3, bucket)
+    rebuild_municipality(content.municipalities["thot-sop"], tmp_path / "a", shelf, None, "https://x.invalid/",
+                         TODAY)
+    lampang = s3.head_object(Bucket=bucket, Key="provinces/lampang/index.html")
+    assert lampang["ContentType"] == "text/html; charset=utf-8"
+    rebuild_municipality(content.municipalities["ban-nuea"], tmp_path / "b", shelf, None, "https://x.invalid/",
+                         TODAY)
+    front = shelf.read("index.html").decode("utf-8")  # type: ignore[union-attr]
+    assert 'href="provinces/lampang/"' in front and 'href="provinces/chiang-mai/"' in front
+    assert 'href="../../ban-nuea/"' in shelf.read("provinces/chiang-mai/index.html").decode("utf-8")  # type: ignore[union-attr]
+    assert s3.head_object(Bucket=bucket, Key="provinces/lampang/index.html")["ETag"] == lampang["ETag"]
+    assert shelf.list("_index/summaries/") == ["_index/summaries/chiang-mai/ban-nuea.json",
+                                               "_index/summaries/lampang/thot-sop.json"]
+    assert not shelf.list("thot-sop/")  # the municipality's own site is synced by the rebuild, not here
