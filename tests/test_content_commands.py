@@ -158,3 +158,30 @@ def test_push_to_the_deployment_store_and_validate_it_there(content: Path, monke
     assert f"push to dynamodb:{endpoint}/{table}: 1 of 1 done" in capsys.readouterr().out
     assert main(["validate", "--store", "dynamodb", "--municipality", "tha-lamphu"]) == 0
     assert capsys.readouterr().out.startswith("ok: 2 templates, tha-lamphu: 1 processes")
+
+
+def test_the_demo_pushes_its_folder_into_the_store_once(content: Path, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """`prachakhom demo` publishes the content folder to the store in moto at every start: only what
+    changed is written, and the large files (moto's S3 is not saved) come back from the state folder."""
+    import boto3
+    from chalicelib.dynamodb import create_table
+
+    from prachakhom.commands.content import deployment_store, publish_demo_content
+
+    table, endpoint, state = f"demo-{uuid.uuid4().hex[:10]}", moto_endpoint(), tmp_path / "state"
+    env = {"PRACHAKHOM_TABLE": table, "PRACHAKHOM_CONTENT_BUCKET": table, "PRACHAKHOM_DYNAMODB_ENDPOINT": endpoint,
+           "PRACHAKHOM_S3_ENDPOINT": endpoint, "AWS_DEFAULT_REGION": "ap-southeast-1",
+           "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo"}
+    create_table(boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-southeast-1"), table)
+    assert publish_demo_content(content, env, state) == 0
+    assert "municipalities/tha-lamphu: 47 created" in capsys.readouterr().out
+    assert len(list((state / "content-blobs").rglob("*.pb/*"))) == 7  # tha-lamphu's ballot files
+    store = deployment_store(env)
+    for obj in store.s3.list_objects_v2(Bucket=table)["Contents"]:  # moto restarted: its S3 is empty
+        store.s3.delete_object(Bucket=table, Key=obj["Key"])
+    assert publish_demo_content(content, env, state) == 0
+    assert "municipalities/tha-lamphu: 0 created, 0 updated, 0 deleted, 47 unchanged" in capsys.readouterr().out
+    ballot = store.read("municipalities/tha-lamphu/processes/pb-2569/ballots/village-1.pb")
+    assert ballot.data == (content / "municipalities/tha-lamphu/processes/pb-2569/ballots/village-1.pb").read_bytes()
+    assert {e.by for e in store.history("municipalities/tha-lamphu")} == {"push:demo"}

@@ -36,13 +36,19 @@ def open_store(spec: str, content: Path, env: dict[str, str] | None = None) -> C
     if spec == "folder":
         return FolderStore(content)
     if spec == "dynamodb":
-        functions = str(ROOT / "functions")
-        if functions not in sys.path:
-            sys.path.insert(0, functions)
-        from chalicelib.storage.content import content_store_from_env
-
-        return content_store_from_env(dict(os.environ) if env is None else env)
+        store: ContentStore = deployment_store(dict(os.environ) if env is None else env)
+        return store
     return FolderStore(Path(spec))
+
+
+def deployment_store(env: dict[str, str]) -> Any:
+    """The DynamoDB content store named by `env` (`chalicelib.storage.content.content_store_from_env`)."""
+    functions = str(ROOT / "functions")
+    if functions not in sys.path:
+        sys.path.insert(0, functions)
+    from chalicelib.storage.content import content_store_from_env
+
+    return content_store_from_env(env)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -107,3 +113,42 @@ def transfer_scopes(action: str, content: Path, store: ContentStore, scopes: lis
     where = "to" if action == "push" else "from"
     print(f"{action} {where} {store.identity}: {len(scopes) - failed} of {len(scopes)} done", file=out, flush=True)
     return 1 if failed else 0
+
+
+# --- the local demo: the content folder pushed into moto's store at every start ------------------
+
+def publish_demo_content(content: Path, env: dict[str, str], state_dir: Path, out: Any = None) -> int:
+    """Push the templates and every municipality of `content` into the store the demo's API reads
+    (DynamoDB + S3 in moto), as an operator would push to AWS; idempotent: unchanged files are not
+    written again. Moto's S3 is not saved with the table, so the large files (`blobs/…`) are kept in
+    `<state>/content-blobs/` and put back first. Returns 1 if a scope was refused (the store keeps
+    what it had), else 0."""
+    store = deployment_store(env)
+    from chalicelib.storage.content import create_content_bucket
+
+    create_content_bucket(store.s3, store.bucket, env.get("AWS_DEFAULT_REGION", "ap-southeast-1"))
+    restore_blobs(store.s3, store.bucket, state_dir / "content-blobs")
+    code = transfer_scopes("push", content, store, None, author="push:demo", record=state_dir / "content-pushed.json",
+                           out=out)
+    save_blobs(store.s3, store.bucket, state_dir / "content-blobs")
+    return code
+
+
+def save_blobs(s3: Any, bucket: str, folder: Path) -> int:
+    """Copy the bucket's objects that `folder` lacks (they are immutable: named by their hash)."""
+    count = 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            target = folder / obj["Key"]
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+                count += 1
+    return count
+
+
+def restore_blobs(s3: Any, bucket: str, folder: Path) -> int:
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    for path in files:
+        s3.put_object(Bucket=bucket, Key=path.relative_to(folder).as_posix(), Body=path.read_bytes())
+    return len(files)

@@ -285,13 +285,14 @@ def content_store_from_env(env: Mapping[str, str], clients: Callable[[str, str |
     `clients(name, endpoint, region)` makes the boto3 clients (the API passes its cached factory)."""
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1"
     table = env.get("PRACHAKHOM_TABLE", "prachakhom")
-    make = clients or _new_client
+    def make(name: str, endpoint: str | None, region: str) -> Any:
+        if clients is not None:
+            return clients(name, endpoint, region)
+        import boto3
+
+        keys = {k.lower(): env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY") if env.get(k)}
+        return boto3.client(name, endpoint_url=endpoint, region_name=region, **keys)
+
     return DynamoContentStore(make("dynamodb", env.get("PRACHAKHOM_DYNAMODB_ENDPOINT") or None, region), table,
                               make("s3", env.get("PRACHAKHOM_S3_ENDPOINT") or None, region),
                               env.get("PRACHAKHOM_CONTENT_BUCKET") or f"{table}-content")
-
-
-def _new_client(name: str, endpoint: str | None, region: str) -> Any:
-    import boto3
-
-    return boto3.client(name, endpoint_url=endpoint, region_name=region)
