@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench bench-api bench-journey build validate system-deps package clean
+.PHONY: demo test lint bench bench-api bench-journey bench-scale build validate system-deps package clean
 JS_DEPS := tests/js/node_modules/.package-lock.json
 
 # Python environment: every package pinned by pyproject.toml + constraints.txt.
@@ -48,6 +48,9 @@ bench: $(VENV)/.installed
 
 bench-api: $(VENV)/.installed
 	$(BIN)/python tests/bench/api.py
+
+bench-scale: $(VENV)/.installed
+	$(BIN)/python tests/bench/scale.py
 
 bench-journey: $(VENV)/.installed system-deps $(JS_DEPS)
 	$(BIN)/python tests/bench/journey.py
