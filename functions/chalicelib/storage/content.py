@@ -141,7 +141,7 @@ class DynamoContentStore:
         item = response.get("Item")
         if not item or int(item.get("files", {}).get("N", "0")) <= 0:
             return None
-        return item["version"]["N"]
+        return str(item["version"]["N"])
 
     def municipalities(self) -> list[str]:
         items = self._query(SCOPES_PK, f"{MUNICIPALITIES}/", projection="SK, files", consistent=False)
@@ -150,10 +150,7 @@ class DynamoContentStore:
     @_busy_as_unavailable
     def history(self, scope: str) -> list[AuditEntry]:
         items = self._query(content_pk(scope_of(scope)), "AUDIT#")
-        return [AuditEntry(
-            i["path"]["S"], i["action"]["S"],  # type: ignore[arg-type]  # written by _audit_put only
-            i["before"]["S"] if "before" in i else None, i["after"]["S"] if "after" in i else None,
-            i["by"]["S"], datetime.fromisoformat(i["at"]["S"])) for i in items]
+        return [AuditEntry.from_json({name: value.get("S") for name, value in i.items()}) for i in items]
 
     def _query(self, pk: str, prefix: str, projection: str | None = None,
                consistent: bool = True) -> list[dict[str, Any]]:
