@@ -9,8 +9,8 @@ written), spread over the 77 provinces with the largest province as large as Nak
 of every municipality, as a whole build would have left them. The municipality measured is a copy of
 `non-kha-hom` (48 proposals) in that largest province.
 
-Measured in fresh processes (median of `--runs`; time includes the interpreter and imports; memory
-is the process's peak RSS):
+Measured in fresh processes (median of `--runs`, the sizes taking turns so that the machine's load
+hits them alike; time includes the interpreter and imports; memory is the process's peak RSS):
 
 1. `prachakhom validate --municipality X`;
 2. `prachakhom build --municipality X` (its site, its province's page and the front page);
@@ -170,11 +170,6 @@ def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, result["rss_kb"] / 1024
 
 
-def measure(args: list[str], env: dict[str, str], runs: int) -> tuple[float, float]:
-    samples = [run_child(args, env) for _ in range(runs)]
-    return statistics.median(s[0] for s in samples), statistics.median(s[1] for s in samples)
-
-
 def operations(content: Path, site: Path, whole: bool) -> dict[str, list[str]]:
     ops = {
         "validate --municipality": ["cli", "validate", "--content", str(content), "--municipality", MEASURED],
@@ -230,29 +225,33 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=None, help="generate here and keep it (else a temp dir)")
     args = parser.parse_args()
     base = args.keep or Path(tempfile.mkdtemp(prefix="prachakhom-scale-"))
-    results: dict[int, dict[str, tuple[float, float]]] = {}
-    largest_site = None
     try:
+        setups = {}
         for size in args.sizes:
             root = base / str(size)
             shutil.rmtree(root, ignore_errors=True)
             t = time.perf_counter()
             content, made = generate(root, size)
-            site = root / "site"
-            seed_index(made, site)
+            seed_index(made, root / "site")
+            setups[size] = (operations(content, root / "site", size <= args.whole), child_env(content, root / "data"))
             print(f"{size:>6,} municipalities generated in {time.perf_counter() - t:.1f} s", flush=True)
-            env = child_env(content, root / "data")
-            results[size] = {}
-            for name, op in operations(content, site, size <= args.whole).items():
-                results[size][name] = measure(op, env, args.runs)
-                print(f"         {name:<32} {results[size][name][0]:7.2f} s {results[size][name][1]:8.1f} MiB",
-                      flush=True)
-            largest_site = site
-            if args.keep is None and size != args.sizes[-1]:
-                shutil.rmtree(root, ignore_errors=True)
+        # one run of every (operation, size) in turn, `runs` times: a change in the machine's load
+        # hits every size alike instead of deciding a ratio
+        samples: dict[int, dict[str, list[tuple[float, float]]]] = {size: {} for size in args.sizes}
+        names = list(setups[args.sizes[0]][0])
+        for run in range(args.runs):
+            for name in names:
+                for size in args.sizes:
+                    ops, env = setups[size]
+                    if name in ops:
+                        sample = run_child(ops[name], env)
+                        samples[size].setdefault(name, []).append(sample)
+                        print(f"  run {run + 1}: {size:>6,} {name:<32} {sample[0]:7.2f} s {sample[1]:8.1f} MiB",
+                              flush=True)
+        results = {size: {name: (statistics.median(s[0] for s in got), statistics.median(s[1] for s in got))
+                          for name, got in by_name.items()} for size, by_name in samples.items()}
         report(args.sizes, results)
-        if largest_site is not None:
-            weigh(largest_site, args.sizes[-1])
+        weigh(base / str(args.sizes[-1]) / "site", args.sizes[-1])
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
