@@ -85,6 +85,23 @@ def _progress(items: list[str], enabled: bool) -> list[str]:
     return list(track(items, description="กำลังสร้างเว็บไซต์ / building sites", transient=True))
 
 
+def build_loaded(
+    doc: MunicipalityDoc,
+    output_dir: Path,
+    data_dir: Path | None,
+    site_url: str,
+    today: date | None = None,
+    api_url: str = "",
+    strict: bool = False,
+) -> tuple[Path, MunicipalitySummary]:
+    """Build one municipality from content already loaded (the API's catalog: no folder is read) into
+    `output_dir`; its built folder and its summary for the national index."""
+    output_dir = Path(output_dir)
+    content = Content(municipalities={doc.slug: doc})
+    return build_municipality(content, doc.slug, output_dir, output_dir.parent / ".work", data_dir, site_url,
+                              strict, today or date.today(), api_url)
+
+
 def rebuild_municipality(
     doc: MunicipalityDoc,
     output_dir: Path,
@@ -95,16 +112,11 @@ def rebuild_municipality(
     api_url: str = "",
     strict: bool = False,
 ) -> Path:
-    """Build one municipality from content already loaded (the API's catalog: nothing is read from a
-    folder) into `output_dir`, and refresh its province's page and the front page through `shelf`
-    (the output folder locally; the site bucket on AWS). Returns the municipality's built folder."""
+    """`build_loaded`, then its province's page and the front page refreshed through `shelf` (the
+    output folder locally; the site bucket on AWS). Returns the municipality's built folder."""
     today = today or date.today()
-    output_dir = Path(output_dir)
-    work_dir = output_dir.parent / ".work"
-    content = Content(municipalities={doc.slug: doc})
-    site, summary = build_municipality(content, doc.slug, output_dir, work_dir, data_dir, site_url, strict, today,
-                                       api_url)
-    refresh_national_index(shelf, [summary], work_dir, site_url, today, strict)
+    site, summary = build_loaded(doc, output_dir, data_dir, site_url, today, api_url, strict)
+    refresh_national_index(shelf, [summary], Path(output_dir).parent / ".work", site_url, today, strict)
     return site
 
 
