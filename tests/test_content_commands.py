@@ -142,8 +142,8 @@ def test_nothing_invalid_is_pushed(content: Path, tmp_path: Path, capsys: pytest
 def test_push_to_the_deployment_store_and_validate_it_there(content: Path, monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     import boto3
-    from chalicelib.dynamodb import create_table
     from chalicelib.storage.content import create_content_bucket
+    from chalicelib.storage.dynamodb import create_table
 
     table, endpoint = f"cmd-{uuid.uuid4().hex[:10]}", moto_endpoint()
     create_table(boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-southeast-1"), table)
@@ -165,7 +165,7 @@ def test_the_demo_pushes_its_folder_into_the_store_once(content: Path, tmp_path:
     """`prachakhom demo` publishes the content folder to the store in moto at every start: only what
     changed is written, and the large files (moto's S3 is not saved) come back from the state folder."""
     import boto3
-    from chalicelib.dynamodb import create_table
+    from chalicelib.storage.dynamodb import create_table
 
     from prachakhom.commands.content import deployment_store, publish_demo_content
 

@@ -42,8 +42,8 @@ class TickingClock:
 
 def new_dynamo_store(clock: Any = None) -> Any:
     import boto3
-    from chalicelib.dynamodb import create_table
     from chalicelib.storage.content import DynamoContentStore, create_content_bucket
+    from chalicelib.storage.dynamodb import create_table
 
     endpoint = moto_endpoint()
     client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="ap-southeast-1")
