@@ -25,7 +25,7 @@ from typing import Literal
 
 from prachakhom.content import load_municipality, load_templates
 from prachakhom.errors import ContentError, Problem
-from prachakhom.store import TEMPLATES, ContentStore, FileInfo, VersionConflict
+from prachakhom.store import TEMPLATES, ContentStore, FileChange, FileInfo, VersionConflict
 
 PUSH_AUTHOR_PREFIX = "push:"
 
@@ -159,14 +159,10 @@ def plan_pull(store: ContentStore, folder: ContentStore, scope: str, synced: dic
 
 
 def apply(plan: Plan, target: ContentStore, author: str) -> None:
-    """Write the planned changes; a file changed meanwhile stops here with VersionConflict."""
-    for change in plan.changes:
-        if change.kind == "delete":
-            assert change.expected is not None
-            target.delete(change.path, change.expected, author)
-        else:
-            assert change.data is not None
-            target.write(change.path, change.data, change.expected, author)
+    """Write the planned changes (in few transactions on DynamoDB); a file changed meanwhile stops
+    here with VersionConflict."""
+    target.write_many([FileChange(c.path, None if c.kind == "delete" else c.data, c.expected)
+                       for c in plan.changes], author)
 
 
 def check_before_push(folder: ContentStore, store: ContentStore, scope: str) -> list[Problem]:

@@ -178,6 +178,19 @@ def test_ballot_files_photos_and_large_files_round_trip(store: Any) -> None:
 
 def test_two_writers_on_the_same_version_store_exactly_one(store: Any) -> None:
     base = store.write(PROCESS, b"a: 0\n", None, "x")
+    store.write(PROCESS, b"a: 1\n", base.version, "writer-1")
+    with pytest.raises(VersionConflict):
+        store.write(PROCESS, b"a: 2\n", base.version, "writer-2")
+    assert store.read(PROCESS).data == b"a: 1\n"
+    assert [e.by for e in store.history(M) if e.action == "update"] == ["writer-1"]
+
+
+def test_concurrent_writers_on_a_folder_store_exactly_one(tmp_path: Path) -> None:
+    """The folder's own lock, under real concurrency. (On DynamoDB the conditional transaction is
+    atomic by DynamoDB's guarantee; moto does not isolate concurrent transactions, so the contract
+    above checks it one writer after the other.)"""
+    store = FolderStore(tmp_path / "content")
+    base = store.write(PROCESS, b"a: 0\n", None, "x")
     outcomes: list[str] = []
 
     def write(n: int) -> None:
@@ -249,3 +262,22 @@ def test_dynamodb_keeps_small_files_in_the_item_and_ballots_photos_in_the_bucket
     assert "body" not in ballot
     assert store.s3.get_object(Bucket=store.bucket, Key=ballot["blob"]["S"])["Body"].read() == b"META\n"
     assert int(items[M]["version"]["N"]) == 2 and int(items[M]["files"]["N"]) == 2  # the scope's counter
+
+
+def test_a_change_set_is_written_in_order_and_stops_at_a_file_changed_meanwhile(store: Any) -> None:
+    from prachakhom.store import FileChange
+
+    paths = [f"{M}/processes/p/proposals/p{n:03d}.md" for n in range(90)]  # three DynamoDB transactions
+    store.write_many([FileChange(p, f"n: {i}\n".encode(), None) for i, p in enumerate(paths)], "push:ci")
+    assert len(store.list_files(M)) == 90 and store.municipalities() == ["ban-a"]
+    assert [e.action for e in store.history(M)] == ["create"] * 90
+    store.write_many([FileChange(p, f"n: {i}\n".encode(), None) for i, p in enumerate(paths)], "push:ci")
+    assert len(store.history(M)) == 90  # the same change set again (a retry): nothing new
+    current = {i.path: i.version for i in store.list_files(M)}
+    store.write(paths[50], b"staff edit\n", current[paths[50]], "staff")
+    with pytest.raises(VersionConflict) as caught:
+        store.write_many([FileChange(p, b"v2\n", current[p]) for p in paths[45:55]], "push:ci")
+    assert caught.value.path == paths[50]
+    assert [store.read(p).data for p in paths[44:52]] == [b"n: 44\n"] + [b"v2\n"] * 5 + [b"staff edit\n", b"n: 51\n"]
+    store.write_many([FileChange(p, None, current[p]) for p in paths[:10]], "push:ci")
+    assert len(store.list_files(M)) == 80

@@ -15,7 +15,8 @@ The same interface as the folder (`prachakhom.store.ContentStore`) and the same 
   knowing whether it changed is one `GetItem` of its scope item (`version`).
 * A write is ONE `TransactWriteItems`: the file (`attribute_not_exists` for a new file, else
   `version = :expected`: optimistic concurrency), its audit entry, and the scope's counter. A refused
-  condition is answered with `VersionConflict` naming who changed the file and when.
+  condition is answered with `VersionConflict` naming who changed the file and when. `write_many`
+  (a push) puts up to 40 files of a scope, each with its audit entry, in one transaction.
 * Ballot files, photos and anything over `INLINE_LIMIT` go to the content bucket under
   `blobs/<path>/<sha256>` (immutable: a new version is a new object, uploaded before the transaction;
   an upload whose transaction is refused leaves an unreferenced object, never a wrong file).
@@ -26,7 +27,7 @@ from __future__ import annotations
 import functools
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -36,6 +37,7 @@ from prachakhom.store import (
     MUNICIPALITIES,
     AuditEntry,
     ContentFile,
+    FileChange,
     FileInfo,
     StoreUnavailable,
     VersionConflict,
@@ -51,6 +53,10 @@ INLINE_LIMIT = 100_000
 """Bytes kept in the item itself (DynamoDB's item limit is 400 KB); larger files go to S3."""
 BLOB_SUFFIXES = (".pb", ".jpg", ".jpeg", ".png", ".webp", ".gif", ".pdf")
 """Ballot files and photos always go to S3, whatever their size."""
+BATCH_FILES = 40
+"""Files per transaction of `write_many` (each takes two of DynamoDB's 100 actions, plus the counter)."""
+BATCH_BYTES = 3_000_000
+"""Inline bytes per transaction (DynamoDB's limit for one transaction is 4 MB)."""
 TRANSACTION_RETRIES = 5
 """A write and another on the same scope at the same moment: DynamoDB cancels one (TransactionConflict)
 and it is tried again, its condition checked afresh."""
@@ -197,62 +203,99 @@ class DynamoContentStore:
     @_busy_as_unavailable
     def write(self, path: str, data: bytes, expected: str | None, author: str) -> FileInfo:
         check_path(path)
-        version, at = file_version(data), self._clock()
-        item: dict[str, Any] = {
-            "PK": {"S": content_pk(scope_of(path))}, "SK": {"S": f"FILE#{path}"}, "path": {"S": path},
-            "version": {"S": version}, "size": {"N": str(len(data))}, "updated_at": {"S": at.isoformat()},
-            "updated_by": {"S": author},
-        }
-        if in_bucket(path, data):
-            key = f"blobs/{path}/{version}"
-            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
-            item["blob"] = {"S": key}
-        else:
-            item["body"] = {"B": data}
-        put: dict[str, Any] = {"TableName": self.table, "Item": item}
-        if expected is None:
-            put["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            put.update(ConditionExpression="#version = :expected", ExpressionAttributeNames={"#version": "version"},
-                       ExpressionAttributeValues={":expected": {"S": expected}})
-        self._transact(path, expected, version, [{"Put": put}], 1 if expected is None else 0, author, at)
-        return FileInfo(path, version, len(data), at, author)
+        at = self._commit(scope_of(path), [FileChange(path, data, expected)], author)
+        return FileInfo(path, file_version(data), len(data), at, author)
 
     @_busy_as_unavailable
     def delete(self, path: str, expected: str, author: str) -> None:
         check_path(path)
-        delete = {"TableName": self.table,
-                  "Key": {"PK": {"S": content_pk(scope_of(path))}, "SK": {"S": f"FILE#{path}"}},
-                  "ConditionExpression": "#version = :expected", "ExpressionAttributeNames": {"#version": "version"},
-                  "ExpressionAttributeValues": {":expected": {"S": expected}}}
-        self._transact(path, expected, None, [{"Delete": delete}], -1, author, self._clock())
+        self._commit(scope_of(path), [FileChange(path, None, expected)], author)
 
-    def _transact(self, path: str, expected: str | None, new: str | None, change: list[dict[str, Any]],
-                  files_delta: int, author: str, at: datetime) -> None:
-        """The file change, its audit entry and the scope's counter, all or nothing."""
-        scope = scope_of(path)
-        audit = {"TableName": self.table, "ConditionExpression": "attribute_not_exists(PK)", "Item": {
-            "PK": {"S": content_pk(scope)}, "SK": {"S": f"AUDIT#{at.isoformat()}#{secrets.token_hex(6)}"},
-            "path": {"S": path}, "action": {"S": "create" if expected is None else "delete" if new is None
-                                            else "update"},
-            "by": {"S": author}, "at": {"S": at.isoformat()},
-            **({"before": {"S": expected}} if expected else {}), **({"after": {"S": new}} if new else {})}}
-        counter = {"TableName": self.table, "Key": {"PK": {"S": SCOPES_PK}, "SK": {"S": scope}},
-                   "UpdateExpression": "ADD version :one, files :delta SET updated_at = :at, updated_by = :by",
-                   "ExpressionAttributeValues": {":one": {"N": "1"}, ":delta": {"N": str(files_delta)},
-                                                 ":at": {"S": at.isoformat()}, ":by": {"S": author}}}
+    @_busy_as_unavailable
+    def write_many(self, changes: Sequence[FileChange], author: str) -> None:
+        """One transaction per scope and per `BATCH_FILES` files (or `BATCH_BYTES` of inline bytes)."""
+        by_scope: dict[str, list[FileChange]] = {}
+        for change in changes:
+            by_scope.setdefault(scope_of(check_path(change.path)), []).append(change)
+        for scope, group in by_scope.items():
+            batch: list[FileChange] = []
+            size = 0
+            for change in group:
+                inline = len(change.data or b"") if not in_bucket(change.path, change.data or b"") else 0
+                if batch and (len(batch) == BATCH_FILES or size + inline > BATCH_BYTES):
+                    self._commit(scope, batch, author)
+                    batch, size = [], 0
+                batch.append(change)
+                size += inline
+            if batch:
+                self._commit(scope, batch, author)
+
+    def _commit(self, scope: str, changes: list[FileChange], author: str) -> datetime:
+        """The files, an audit entry for each and the scope's counter: one transaction, all or nothing.
+        A refused condition in a batch is sorted out file by file (a retried write passes, a file
+        changed meanwhile raises VersionConflict)."""
+        at = self._clock()
+        actions: list[dict[str, Any]] = []
+        delta = 0
+        for n, change in enumerate(changes):
+            new = None if change.data is None else file_version(change.data)
+            actions.append(self._file_action(change, at, author))
+            actions.append(self._audit_action(scope, change.path, change.expected, new, at, author, n))
+            delta += (change.expected is None and new is not None) - (new is None)
+        actions.append(self._counter_action(scope, delta, at, author))
         for attempt in range(TRANSACTION_RETRIES):
             try:
-                self.client.transact_write_items(TransactItems=[*change, {"Put": audit}, {"Update": counter}])
-                return
+                self.client.transact_write_items(TransactItems=actions)
+                return at
             except ClientError as err:
                 codes = _cancellation_codes(err)
-                if codes and codes[0] == "ConditionalCheckFailed":
-                    self._refused(path, expected, new)
-                    return
+                if "ConditionalCheckFailed" in codes:
+                    if len(changes) > 1:
+                        for change in changes:
+                            self._commit(scope, [change], author)
+                        return at
+                    only = changes[0]
+                    self._refused(only.path, only.expected, None if only.data is None else file_version(only.data))
+                    return at
                 if "TransactionConflict" not in codes or attempt == TRANSACTION_RETRIES - 1:
                     raise
                 time.sleep(0.05 * 2 ** attempt)
+        return at
+
+    def _file_action(self, change: FileChange, at: datetime, author: str) -> dict[str, Any]:
+        key = {"PK": {"S": content_pk(scope_of(change.path))}, "SK": {"S": f"FILE#{change.path}"}}
+        expect: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"} if change.expected is None else {
+            "ConditionExpression": "#version = :expected", "ExpressionAttributeNames": {"#version": "version"},
+            "ExpressionAttributeValues": {":expected": {"S": change.expected}}}
+        if change.data is None:
+            return {"Delete": {"TableName": self.table, "Key": key, **expect}}
+        version = file_version(change.data)
+        item: dict[str, Any] = {
+            **key, "path": {"S": change.path}, "version": {"S": version}, "size": {"N": str(len(change.data))},
+            "updated_at": {"S": at.isoformat()}, "updated_by": {"S": author},
+        }
+        if in_bucket(change.path, change.data):
+            blob = f"blobs/{change.path}/{version}"
+            self.s3.put_object(Bucket=self.bucket, Key=blob, Body=change.data)  # before the transaction
+            item["blob"] = {"S": blob}
+        else:
+            item["body"] = {"B": change.data}
+        return {"Put": {"TableName": self.table, "Item": item, **expect}}
+
+    def _audit_action(self, scope: str, path: str, before: str | None, after: str | None, at: datetime,
+                      author: str, n: int) -> dict[str, Any]:
+        action = "create" if before is None else "delete" if after is None else "update"
+        item = {"PK": {"S": content_pk(scope)}, "SK": {"S": f"AUDIT#{at.isoformat()}#{n:03d}{secrets.token_hex(4)}"},
+                "path": {"S": path}, "action": {"S": action}, "by": {"S": author}, "at": {"S": at.isoformat()},
+                **({"before": {"S": before}} if before else {}), **({"after": {"S": after}} if after else {})}
+        return {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+
+    def _counter_action(self, scope: str, files_delta: int, at: datetime, author: str) -> dict[str, Any]:
+        return {"Update": {
+            "TableName": self.table, "Key": {"PK": {"S": SCOPES_PK}, "SK": {"S": scope}},
+            "UpdateExpression": "ADD version :one, files :delta SET updated_at = :at, updated_by = :by",
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":delta": {"N": str(files_delta)},
+                                          ":at": {"S": at.isoformat()}, ":by": {"S": author}}}}
 
     def _refused(self, path: str, expected: str | None, new: str | None) -> None:
         """The file is not at `expected`: fine if it already is what this write wanted (a retried
