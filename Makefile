@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench bench-api bench-journey bench-scale build validate system-deps package clean
+.PHONY: demo test lint bench bench-api bench-journey bench-scale bench-cost build validate system-deps package clean
+IAC    := .venv-iac
+REGION ?= ap-southeast-7
 JS_DEPS := tests/js/node_modules/.package-lock.json
 
 # Python environment: every package pinned by pyproject.toml + constraints.txt.
@@ -12,6 +14,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+# cfn-lint, AWS's SAM translator and checkov for the offline template tests, in their own virtualenv:
+# they pin versions (pydantic among them) that constraints.txt does not allow.
+$(IAC)/.installed: infra/requirements-iac.txt
+	$(PYTHON) -m venv $(IAC)
+	$(IAC)/bin/pip install --quiet --upgrade pip
+	$(IAC)/bin/pip install --quiet -r infra/requirements-iac.txt
 	touch $@
 
 # Debian's chromium for the browser tests (a test tool's own browser download does not work here),
@@ -32,7 +42,7 @@ demo: $(VENV)/.installed
 	$(BIN)/prachakhom demo
 
 ## make test: install everything (Python packages, chromium) and run lint + the whole test suite
-test: $(VENV)/.installed system-deps $(JS_DEPS)
+test: $(VENV)/.installed $(IAC)/.installed system-deps $(JS_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -55,10 +65,13 @@ bench-scale: $(VENV)/.installed
 bench-journey: $(VENV)/.installed system-deps $(JS_DEPS)
 	$(BIN)/python tests/bench/journey.py
 
-## make package: the deployable bundle (core, content and generator vendored) for AWS
+## make bench-cost: re-measure what each action consumes into infra/usage.json (the cost model's input)
+bench-cost: $(VENV)/.installed
+	$(BIN)/python tests/bench/cost_profile.py
+
+## make package [REGION=ap-southeast-1]: the pruned Lambda bundle and the stack's template in build/sam
 package: $(VENV)/.installed
-	$(BIN)/python -m prachakhom.commands.package vendor
-	cd functions && ../$(BIN)/chalice package --stage prod ../build/sam
+	$(BIN)/python -m prachakhom.commands.deployment --stage prod --region $(REGION) --out build/sam
 
 clean:
 	rm -rf build .demo

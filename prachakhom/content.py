@@ -24,22 +24,26 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from prachakhom.errors import ContentError, Problem
 from prachakhom.models import (
-    Budget,
+    BALLOT_PROPOSAL_STATUSES,
     Municipality,
     Process,
     ProcessTemplate,
-    Project,
     Proposal,
+    TrackedProject,
 )
 from prachakhom.phase import check_schedule
+from prachakhom.pots import ballot_cost, pot_budgets, pot_ids, pot_of
 from prachakhom.store import MUNICIPALITIES, TEMPLATES, ContentFile, ContentStore, FolderStore
+
+if TYPE_CHECKING:  # the tally's reader is imported when a process has ballot files
+    from prachakhom.tally.pabulib import PabulibElection
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -62,7 +66,7 @@ class ProposalDoc:
 @dataclass(frozen=True)
 class ProjectDoc:
     slug: str
-    project: Project
+    project: TrackedProject
     body: str
     path: PurePath
 
@@ -80,6 +84,9 @@ class ProcessDoc:
     """Pot id (`municipality`, `village-<n>`) → anonymised ballots in Pabulib format (a file on this
     machine: the folder's own, or a copy of the store's under the temp folder)."""
     path: PurePath
+    ballots: dict[str, PabulibElection] = field(default_factory=dict)
+    """Pot id → the ballot file as parsed (and checked) while loading: read once per load, used by
+    the results pages."""
 
 
 @dataclass(frozen=True)
@@ -363,7 +370,7 @@ def _load_process(
     rules = _rules_for(process, templates, path, col) if process is not None else None
     # proposals and projects are checked on their own even when the process file is broken
     proposals = _load_docs(files.proposals, Proposal, col)
-    projects = _load_docs(files.projects, Project, col)
+    projects = _load_docs(files.projects, TrackedProject, col)
     if process is None or rules is None:
         return None
     for p in check_schedule(rules.phases, process.phases):
@@ -379,45 +386,10 @@ def _load_process(
     _check_projects(project_docs, proposal_docs, rules, municipality, col)
     if municipality is None:
         return None
-    ballot_files = _ballot_files(files.ballots, process, rules, municipality, proposal_docs, col)
+    ballot_files, ballots = _ballot_files(files.ballots, process, rules, municipality, proposal_docs, col)
     return ProcessDoc(
-        pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir
+        pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir, ballots
     )
-
-
-MUNICIPALITY_POT = "municipality"
-
-
-def pot_ids(rules: ProcessTemplate, municipality: Municipality) -> list[str]:
-    """The pots a process has: `village-<n>` for each village (if per-village), then `municipality`."""
-    pots = [village_pot(v.number) for v in municipality.villages] if rules.pots.per_village else []
-    if rules.pots.municipality_wide:
-        pots.append(MUNICIPALITY_POT)
-    return pots
-
-
-def village_pot(number: int) -> str:
-    return f"village-{number}"
-
-
-def pot_village(pot_id: str) -> int | None:
-    """The village number of a `village-<n>` pot; None for the municipality-wide pot."""
-    return None if pot_id == MUNICIPALITY_POT else int(pot_id.removeprefix("village-"))
-
-
-def pot_budgets(rules: ProcessTemplate, budget: Budget | None, municipality: Municipality) -> dict[str, int]:
-    """Pot id → baht, in ballot order. The municipality-wide pot holds `municipality_wide`, or, when
-    that is not given, whatever the villages leave of the total."""
-    if budget is None:
-        return {}
-    pots = {
-        pot: budget.villages.get(village, 0)
-        for pot in pot_ids(rules, municipality)
-        if (village := pot_village(pot)) is not None
-    }
-    if rules.pots.municipality_wide:
-        pots[MUNICIPALITY_POT] = budget.municipality_wide or (budget.total - sum(budget.villages.values()))
-    return pots
 
 
 def _ballot_files(
@@ -427,18 +399,22 @@ def _ballot_files(
     municipality: Municipality,
     proposals: dict[str, ProposalDoc],
     col: _Collector,
-) -> dict[str, Path]:
-    """Pot id → a local copy of its ballots file, each file checked against the process."""
+) -> tuple[dict[str, Path], dict[str, PabulibElection]]:
+    """Pot id → a local copy of its ballots file, and pot id → the file as parsed; each file checked
+    against the process (read once per load)."""
     known = pot_ids(rules, municipality)
-    found = {}
+    found: dict[str, Path] = {}
+    ballots: dict[str, PabulibElection] = {}
     for file in files:
         stem, _, suffix = file.name.rpartition(".")
         if suffix != "pb" or stem not in known:
             col.add(file.path, "", f"ballot files are named <pot>.pb with a pot of this process: {', '.join(known)}")
             continue
-        if _check_ballot_file(file, stem, process, rules, municipality, proposals, col):
+        election = _check_ballot_file(file, stem, process, rules, municipality, proposals, col)
+        if election is not None:
             found[stem] = file.local or _local_copy(file)
-    return found
+            ballots[stem] = election
+    return found, ballots
 
 
 def _local_copy(file: ContentFile) -> Path:
@@ -531,35 +507,34 @@ def _check_ballot_file(
     municipality: Municipality,
     proposals: dict[str, ProposalDoc],
     col: _Collector,
-) -> bool:
-    """A ballots file must be readable Pabulib whose budget and projects match this process's pot.
-    False if it cannot be read at all."""
+) -> PabulibElection | None:
+    """A ballots file must be readable Pabulib whose budget and projects match this process's pot;
+    returns it as parsed (None if it cannot be read)."""
     from prachakhom.tally.pabulib import PabulibError, read_pabulib
 
     path = file.path
     text = col.text(file)
     if text is None:
-        return False
+        return None
     try:
-        election = read_pabulib(text)
+        election = read_pabulib(text.removeprefix("\ufeff"))  # with or without BOM, as read_pabulib_file
     except PabulibError as err:
         col.add(path, "", f"not a valid Pabulib file: {err}")
-        return False
+        return None
     expected = pot_budgets(rules, process.budget, municipality).get(pot_id)
     if expected is not None and election.pot.to_units(election.pot.budget) != expected:
         col.add(path, "META.budget", f"budget {election.pot.to_units(election.pot.budget)} differs from "
                 f"this pot's budget in process.yaml ({expected})")
-    village = pot_village(pot_id)
     for project in election.pot.projects:
         doc = proposals.get(project.id)
         if doc is None:
             col.add(path, f"PROJECTS.{project.id}", "no proposal with this slug in the process")
-        elif doc.proposal.village != village:
+        elif pot_of(rules, doc.proposal.village) != pot_id:
             col.add(path, f"PROJECTS.{project.id}", f"the proposal belongs to another pot than {pot_id}")
-        elif election.pot.to_units(project.cost) != proposal_cost(doc):
+        elif election.pot.to_units(project.cost) != ballot_cost(doc.proposal):
             col.add(path, f"PROJECTS.{project.id}", f"cost {election.pot.to_units(project.cost)} differs from "
-                    f"the proposal's cost ({proposal_cost(doc)})")
-    return True
+                    f"the proposal's cost ({ballot_cost(doc.proposal)})")
+    return election
 
 
 def _load_docs(files: list[ContentFile], model: type[M], col: _Collector) -> dict[str, tuple[M, str, PurePath]]:
@@ -601,8 +576,8 @@ def _check_proposals(
     for doc in proposals.values():
         p = doc.proposal
         _check_place(doc.path, p.category, p.village, rules, municipality, col)
-        on_ballot = rules.kind == "budgeting" and p.status in {"feasible", "selected", "not_selected"}
-        if on_ballot and proposal_cost(doc) is None:
+        on_ballot = rules.kind == "budgeting" and p.status in BALLOT_PROPOSAL_STATUSES
+        if on_ballot and ballot_cost(p) is None:
             col.add(doc.path, "cost", "a proposal on the ballot needs a cost (or feasibility.revised_cost)")
         if p.status in {"feasible", "infeasible"} and p.feasibility is None:
             col.add(doc.path, "feasibility", f"status '{p.status}' needs the staff's feasibility answer")
@@ -630,16 +605,3 @@ def _check_unique_dla_codes(content: Content, col: _Collector) -> None:
             col.add(doc.path / "municipality.yaml", "dla_code", f"DLA code {code} is also used by '{seen[code]}'")
         else:
             seen[code] = slug
-
-
-def proposal_cost(doc: ProposalDoc) -> int | None:
-    """The cost on the ballot: staff's revised estimate if any, else the proposer's."""
-    return ballot_cost(doc.proposal)
-
-
-def ballot_cost(proposal: Proposal) -> int | None:
-    """Staff's revised estimate if any, else the proposer's own."""
-    review = proposal.feasibility
-    if review is not None and review.revised_cost is not None:
-        return review.revised_cost
-    return proposal.cost

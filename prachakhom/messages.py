@@ -1,7 +1,8 @@
-"""Thai messages for residents, by code: the one catalogue the API and the core draw from.
+"""Thai for residents, by code: the one catalogue the API, the core and the site generator draw from.
 
-Codes are stable English identifiers (clients and tests match on them); the text is what a
-resident reads. Staff-facing and log messages stay in English next to the code that raises them.
+Labels (actions, proposal and project statuses, places) and messages (errors, receipts). Codes are
+stable English identifiers (clients and tests match on them); the text is what a resident reads.
+Staff-facing and log messages stay in English next to the code that raises them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,27 @@ ACTION_TH: dict[str, str] = {
     "vote": "ลงคะแนน",
     "follow": "ติดตามความคืบหน้า",
 }
+
+PROPOSAL_STATUS_TH: dict[str, str] = {
+    # the statuses residents see (`models.PUBLIC_PROPOSAL_STATUSES`); the pages' status filter lists them
+    "published": "รอคัดกรอง",
+    "feasible": "ผ่านการคัดกรอง",
+    "infeasible": "ไม่ผ่านการคัดกรอง",
+    "selected": "ได้รับเลือก",
+    "not_selected": "ไม่ได้รับเลือก",
+    "withdrawn": "ถอนข้อเสนอ",
+}
+
+PROJECT_STATUS_TH: dict[str, str] = {
+    "planned": "รอดำเนินการ",
+    "in_progress": "กำลังดำเนินการ",
+    "delayed": "ล่าช้า",
+    "completed": "เสร็จแล้ว",
+    "cancelled": "ยกเลิก",
+}
+
+WHOLE_AREA_TH = "ทั้งท้องถิ่น"
+"""Where a municipality-wide proposal, project or pot is: the whole area, not one village."""
 
 MESSAGES_TH: dict[str, str] = {
     # request shape (pydantic error types and our own)
@@ -76,6 +98,14 @@ MESSAGES_TH: dict[str, str] = {
     "one_village": "ลงคะแนนได้เฉพาะหมู่บ้านของท่านหมู่บ้านเดียว",
     "not_on_ballot": "โครงการ “{project}” ไม่อยู่ในบัตรของกองงบประมาณนี้",
     "duplicate_project": "เลือกโครงการ “{project}” ซ้ำ",
+    "unknown_project": "ไม่พบโครงการ “{project}” ในกองงบประมาณนี้",
+    "too_few_projects": "ต้องเลือกอย่างน้อย {minimum} โครงการ (เลือกไว้ {count})",
+    "too_many_projects": "เลือกได้ไม่เกิน {maximum} โครงการ (เลือกไว้ {count})",
+    "over_budget": "รวมค่าใช้จ่าย {total} เกินวงเงิน {cap}",
+    "under_min_share": "ต้องใช้งบประมาณอย่างน้อย {percent}% ของวงเงิน (ใช้ไป {total})",
+    "points_not_positive": "คะแนนของโครงการ “{project}” ต้องมากกว่า 0",
+    "too_many_points_for_project": "ให้คะแนนโครงการ “{project}” ได้ไม่เกิน {maximum}",
+    "too_many_points": "คะแนนรวม {total} เกิน {maximum}",
     "points_expected": "กระบวนการนี้ให้คะแนนเป็นแต้ม ส่งเป็น {{โครงการ: แต้ม}}",
     "list_expected": "ส่งรายการโครงการที่เลือก",
     "too_many_changes": "แก้ไขบัตรได้ไม่เกิน {maximum} ครั้ง",

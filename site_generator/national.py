@@ -291,7 +291,8 @@ class NationalIndex:
 
 def index_of(content: Content, today: date, data_dir: Path | None) -> NationalIndex:
     """The whole national index from loaded content, without a shelf (every province page)."""
-    summaries = [summarize(doc, municipality_views(doc, today, data_dir)) for doc in content.municipalities.values()]
+    summaries = [summarize(doc, municipality_views(doc, today, data_dir, with_results=False))
+                 for doc in content.municipalities.values()]  # the index shows no results: none counted
     by_province: dict[str, tuple[Province, list[MunicipalitySummary]]] = {}
     for s in summaries:
         by_province.setdefault(s.province_page.slug, (s.province_page, []))[1].append(s)

@@ -11,6 +11,7 @@ Environment::
     PRACHAKHOM_TABLE              DynamoDB table name (default: prachakhom)
     PRACHAKHOM_DYNAMODB_ENDPOINT  e.g. http://127.0.0.1:8011 for the local stack (unset on AWS)
     PRACHAKHOM_IDENTITY_SECRET    HMAC key for voter hashes (required to vote)
+    PRACHAKHOM_SSM_PREFIX         on AWS: SSM path of the identity secret and staff tokens (secret_store.py)
     PRACHAKHOM_STAFF_TOKENS       JSON {"<municipality>": "<token>"} (staff endpoints)
     PRACHAKHOM_CONTENT_STORE      folder (default) | dynamodb: where content is read (see make_catalog)
     PRACHAKHOM_CONTENT            the folder store's folder (default: content/ at the bundle's root,
@@ -80,11 +81,15 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        from chalicelib.secret_store import with_secrets
+
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1"
+        env = with_secrets(env, lambda: _boto_client("ssm", None, region))
         return cls(
             storage=env.get("PRACHAKHOM_STORAGE", "dynamodb"),
             table=env.get("PRACHAKHOM_TABLE", "prachakhom"),
             dynamodb_endpoint=env.get("PRACHAKHOM_DYNAMODB_ENDPOINT") or None,
-            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "ap-southeast-1",
+            region=region,
             secret=env.get("PRACHAKHOM_IDENTITY_SECRET", "").encode("utf-8"),
             staff_tokens=json.loads(env.get("PRACHAKHOM_STAFF_TOKENS") or "{}"),
             content_dir=Path(env.get("PRACHAKHOM_CONTENT") or default_content_dir()),

@@ -41,10 +41,10 @@ def wait_for_late_ballots(sources: Sources, municipality: str, grace: float,
     counted, but its write may still be in flight when the close returns; it lands within the API
     function's timeout (15 s), so the export waits `grace` (default 30 s) after the close.
     """
-    from chalicelib.services.gate import Place, find_municipality, stored_state
+    from chalicelib.services.gate import Place, find_municipality, read_state
 
     mdoc = find_municipality(sources.catalog, municipality)
-    closes = [stored_state(sources.repository, sources.clock, Place(mdoc, pdoc)).vote_closed_at
+    closes = [read_state(sources.repository, sources.clock, Place(mdoc, pdoc)).vote_closed_at
               for pdoc in mdoc.processes.values()]
     latest = max((c for c in closes if c is not None), default=None)
     if latest is None:

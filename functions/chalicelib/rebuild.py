@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from chalicelib.services.ballots import ballot_projects_of
 from chalicelib.services.comments import visible_comment_counts
-from chalicelib.services.gate import Clock, Place, find_municipality, stored_state
+from chalicelib.services.gate import Clock, Place, find_municipality, read_state
 from chalicelib.storage.records import BallotRecord, CommentRecord
 from chalicelib.storage.repository import Repository
 from prachakhom.ballot import BallotProject
@@ -52,7 +52,7 @@ def export_process(sources: Sources, place: Place, data_dir: Path) -> Path:
     """Write the snapshot (and, after the vote, the ballots per pot) of one process."""
     m, p = place.key
     repo = sources.repository
-    state = stored_state(repo, sources.clock, place)
+    state = read_state(repo, sources.clock, place)  # the rebuild's role only reads the table
     online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
     comments = repo.list_comments(m, p)  # one read for the counts and the published copy
     closed = voting_closed(place.rules, state.phase)
@@ -99,7 +99,8 @@ def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> 
 def write_ballot_files(place: Place, projects: dict[str, BallotProject],
                        ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
-    from prachakhom.ballot import pot_budgets, tally_pot
+    from prachakhom.ballot import tally_pot
+    from prachakhom.pots import pot_budgets
     from prachakhom.tally.election import Ballot, BallotKind, Profile
     from prachakhom.tally.export import export_pb
 
@@ -107,7 +108,7 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
     points = isinstance(rules.ballot, PointsBallot)
     kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
     folder.mkdir(parents=True, exist_ok=True)
-    for pot_id, budget in pot_budgets(place.process, place.municipality.municipality).items():
+    for pot_id, budget in pot_budgets(rules, place.process.process.budget, place.municipality.municipality).items():
         pot = tally_pot(pot_id, budget, projects)
         if not pot.projects:
             continue

@@ -1,7 +1,7 @@
 """The `prachakhom` command: validate content, build sites, recompute tallies.
 
 This module only parses arguments: each subcommand's options and work live in its own module of
-`prachakhom.commands` (validate, build, serve, demo, poster, content) or of the core (tally). Heavy collaborators
+`prachakhom.commands` (validate, build, serve, demo, poster, content, cost) or of the core (tally). Heavy collaborators
 (MkDocs, the site generator, boto3, moto) are imported inside the command that needs them, so
 `prachakhom tally` and `prachakhom validate` stay quick.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from prachakhom import __version__
-from prachakhom.commands import build, content, demo, poster, serve, validate
+from prachakhom.commands import build, content, cost, demo, poster, serve, validate
 
 
 def _cmd_tally(args: argparse.Namespace) -> int:
@@ -23,7 +23,7 @@ def _cmd_tally(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_tally(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from prachakhom.tally.command import add_arguments
 
     p = sub.add_parser("tally", help="recompute an outcome from a Pabulib .pb file")
@@ -31,7 +31,7 @@ def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=_cmd_tally)
 
 
-def _add(sub: argparse._SubParsersAction, name: str, command: ModuleType, help: str) -> None:  # type: ignore[type-arg]
+def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, command: ModuleType, help: str) -> None:
     """A subcommand whose options (`add_arguments`) and work (`main`) live in `command`."""
     p = sub.add_parser(name, help=help)
     command.add_arguments(p)
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add(sub, "demo", demo, "run the whole kit locally: moto, chalice local and the sites")
     _add(sub, "poster", poster, "printable A4 poster (PDF and PNG) with a QR code to a process page")
     _add(sub, "content", content, "push content to a deployment's content store, or pull it back")
+    _add(sub, "cost", cost, "expected monthly AWS cost from measured consumption and public prices")
     return parser
 
 

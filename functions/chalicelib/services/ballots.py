@@ -33,13 +33,13 @@ from prachakhom.ballot import (
     ballot_projects,
     check_ballot,
     normalize_receipt_code,
-    pot_budgets,
     receipt_code,
 )
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import PointsBallot
 from prachakhom.participation import voting_closed
+from prachakhom.pots import pot_budgets
 
 BALLOT_PROJECTS_TTL = 30.0
 """Seconds a warm container keeps a process's ballot projects (staff decide feasibility before voting)."""
@@ -155,7 +155,7 @@ class BallotService:
         of the voter key, so the same voter always gets the same receipt and the same ballot item."""
         key = eligible_voter_key(place, body, self._secret, self.gate.clock.now().date())
         choices = body.choices_by_pot(isinstance(place.rules.ballot, PointsBallot))
-        budgets = pot_budgets(place.process, place.municipality.municipality)
+        budgets = pot_budgets(place.rules, place.process.process.budget, place.municipality.municipality)
         problems = check_ballot(place.rules, choices, self.projects.of(place), budgets)
         if problems:
             raise Unprocessable([{"loc": list(p.loc), "code": p.code, "msg": p.msg} for p in problems])

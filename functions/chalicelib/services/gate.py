@@ -21,7 +21,8 @@ from chalicelib.storage.repository import PhaseMismatch, Repository, StateMissin
 from prachakhom.content import MunicipalityCatalog, MunicipalityDoc, ProcessDoc
 from prachakhom.messages import message
 from prachakhom.models import ProcessTemplate
-from prachakhom.participation import check_action, phase_now, phases_allowing
+from prachakhom.participation import check_action, phases_allowing
+from prachakhom.phase import phase_now
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -72,6 +73,16 @@ def stored_state(repository: Repository, clock: Clock, place: Place) -> ProcessS
     """The stored phase; stored now from content/calendar if the process has none yet."""
     stored = repository.get_state(*place.key)
     return stored if stored is not None else initial_state(repository, clock, place)
+
+
+def read_state(repository: Repository, clock: Clock, place: Place) -> ProcessState:
+    """The stored phase, or the one content and calendar give, without storing it: for readers whose
+    role may not write the table (the rebuild function, infra/template.yaml)."""
+    stored = repository.get_state(*place.key)
+    if stored is not None:
+        return stored
+    now = clock.now()
+    return ProcessState(*place.key, phase_now(place.process.process, None, now.date()).key, now, "content")
 
 
 def initial_state(repository: Repository, clock: Clock, place: Place) -> ProcessState:
