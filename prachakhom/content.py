@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from prachakhom.errors import ContentError, Problem
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
+    STRICT_TEXT,
     Municipality,
     Process,
     ProcessTemplate,
@@ -41,6 +42,7 @@ from prachakhom.models import (
 from prachakhom.phase import check_schedule
 from prachakhom.pots import ballot_cost, pot_budgets, pot_ids, pot_of
 from prachakhom.store import MUNICIPALITIES, TEMPLATES, ContentFile, ContentStore, FolderStore
+from prachakhom.text import TextProblem, clean_text
 
 if TYPE_CHECKING:  # the tally's reader is imported when a process has ballot files
     from prachakhom.tally.pabulib import PabulibElection
@@ -183,7 +185,7 @@ class _Collector:
             self.add(path, prefix, f"expected a mapping of fields, got {type(data).__name__}")
             return None
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context=STRICT_TEXT)
         except ValidationError as err:
             for e in err.errors():
                 loc = ".".join(str(p) for p in (prefix, *e["loc"]) if p != "")
@@ -545,6 +547,11 @@ def _load_docs(files: list[ContentFile], model: type[M], col: _Collector) -> dic
         if parsed is None:
             continue
         item = col.validate(model, parsed[0], path)
+        try:
+            body = clean_text(parsed[1], multiline=True)
+        except TextProblem as problem:
+            col.add(path, "body", problem.message)
+            continue
         if item is None:
             continue
         slug = getattr(item, "slug", None) or path.stem
@@ -554,7 +561,7 @@ def _load_docs(files: list[ContentFile], model: type[M], col: _Collector) -> dic
         if slug in docs:
             col.add(path, "slug", f"duplicate slug '{slug}': also used by {docs[slug][2].name}")
             continue
-        docs[slug] = (item, parsed[1], path)
+        docs[slug] = (item, body, path)
     return docs
 
 

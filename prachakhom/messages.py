@@ -76,6 +76,14 @@ MESSAGES_TH: dict[str, str] = {
     "internal": "ระบบขัดข้อง กรุณาลองใหม่อีกครั้ง",
     "proposal_not_open": "ข้อเสนอนี้ยังไม่เปิดเผยหรือถูกปิดแล้ว",
     "parent_not_found": "ไม่พบความคิดเห็นที่ต้องการตอบกลับในข้อเสนอนี้",
+    # text people type (prachakhom.text.clean_text)
+    "text_control_character": "ข้อความมีอักขระควบคุมที่มองไม่เห็น (ตำแหน่งที่ {position}) กรุณาลบออกหรือพิมพ์ข้อความใหม่",
+    "text_bidi_control": (
+        "ข้อความมีอักขระกลับทิศทางการอ่านที่มองไม่เห็น (ตำแหน่งที่ {position}) "
+        "ซึ่งทำให้ข้อความแสดงผลต่างจากที่พิมพ์ กรุณาลบออกหรือพิมพ์ข้อความใหม่"
+    ),
+    "text_invalid_character": "ข้อความมีอักขระที่ไม่ถูกต้อง (ตำแหน่งที่ {position}) กรุณาพิมพ์ข้อความใหม่",
+    "text_not_readable": "ข้อความนี้ไม่มีตัวอักษรที่อ่านได้ กรุณาพิมพ์ข้อความ",
     # identity and eligibility
     "invalid_national_id": "เลขประจำตัวประชาชนไม่ถูกต้อง กรุณาตรวจสอบทั้ง 13 หลัก",
     "too_young": "ผู้มีสิทธิ์ต้องมีอายุ {minimum_age} ปีขึ้นไป",
@@ -121,6 +129,21 @@ MESSAGES_TH: dict[str, str] = {
     "not_supportable": "ข้อเสนอนี้ยังไม่เปิดให้สนับสนุน",
     # comments
     "already_reported": "ท่านรายงานความคิดเห็นนี้แล้ว",
+    # staff sign-in (chalicelib/auth.py, chalicelib/cognito.py) and permissions
+    "sign_in_required": "กรุณาเข้าสู่ระบบเจ้าหน้าที่ก่อน (คำขอนี้ไม่มีข้อมูลการเข้าสู่ระบบ)",
+    "token_invalid": (
+        "ข้อมูลการเข้าสู่ระบบไม่ถูกต้องหรือไม่ได้ออกโดยระบบนี้ "
+        "กรุณาออกจากระบบแล้วเข้าสู่ระบบใหม่"
+    ),
+    "token_expired": "การเข้าสู่ระบบหมดอายุแล้ว กรุณาเข้าสู่ระบบใหม่",
+    "auth_unavailable": "ระบบตรวจสอบการเข้าสู่ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่",
+    "sign_in_failed": "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง กรุณาตรวจสอบแล้วลองใหม่",
+    "password_change_required": "กรุณาตั้งรหัสผ่านใหม่ก่อนเข้าสู่ระบบครั้งแรก",
+    "account_disabled": "บัญชีนี้ใช้งานไม่ได้ กรุณาติดต่อผู้ดูแลระบบของท้องถิ่น",
+    "forbidden": (
+        "บัญชีของท่านไม่มีสิทธิ์{action}ในท้องถิ่นนี้ "
+        "หากจำเป็นต้องใช้ กรุณาติดต่อผู้ดูแลระบบของท้องถิ่น"
+    ),
     # staff
     "unauthorized": "Staff token missing or wrong for this municipality",
     "phase_conflict": "The process is in phase '{current}', not '{expected}'; reload and try again",
@@ -128,6 +151,41 @@ MESSAGES_TH: dict[str, str] = {
     "bad_decision": "Decision '{decision}' is not possible for a proposal with status '{status}'",
     "idempotency_conflict": "This Idempotency-Key was already used for a different request",
 }
+
+
+ROLE_TH: dict[str, str] = {
+    "admin": "ผู้ดูแลระบบของท้องถิ่น",
+    "moderator": "ผู้ตรวจสอบข้อเสนอและความคิดเห็น",
+    "data_entry": "ผู้บันทึกข้อมูล",
+    "reviewer": "ผู้พิจารณาความเป็นไปได้",
+    "national": "เจ้าหน้าที่ส่วนกลาง",
+}
+"""Staff roles (`prachakhom.staff.Role`) as the console names them."""
+
+ALL_PLACES_TH = "ทุกท้องถิ่น"
+"""Where a national grant (`prachakhom.staff.ALL_MUNICIPALITIES`) applies."""
+DEMO_ACCOUNT_TH = "{role} {place} (บัญชีทดลอง)"
+"""The name of a demo staff account (`prachakhom demo`): its role, its place, and that it is a test one."""
+
+STAFF_ACTION_TH: dict[str, str] = {
+    "view": "ดูข้อมูลสำหรับเจ้าหน้าที่",
+    "read_contacts": "ดูข้อมูลติดต่อของผู้เสนอ",
+    "moderate": "ตรวจสอบข้อเสนอและความคิดเห็น",
+    "assign_review": "มอบหมายผู้พิจารณาความเป็นไปได้",
+    "review_feasibility": "พิจารณาความเป็นไปได้ของข้อเสนอ",
+    "enter_proposals": "บันทึกข้อเสนอจากเวทีประชาคม",
+    "check_in": "ลงทะเบียนผู้เข้าร่วม",
+    "enter_paper_ballots": "บันทึกบัตรลงคะแนนแบบกระดาษ",
+    "reconcile": "ตรวจสอบบัตรที่ลงทั้งแบบกระดาษและออนไลน์",
+    "change_phase": "เปลี่ยนขั้นตอนของกระบวนการ",
+    "edit_process": "แก้ไขกระบวนการ",
+    "manage_voter_roll": "จัดการบัญชีรายชื่อผู้มีสิทธิ์",
+    "track_projects": "บันทึกความคืบหน้าโครงการ",
+    "manage_staff": "จัดการบัญชีเจ้าหน้าที่",
+    "read_audit": "ดูบันทึกการดำเนินงานของเจ้าหน้าที่",
+    "publish_template": "เผยแพร่แม่แบบกระบวนการ",
+}
+"""Staff actions (`prachakhom.staff.Action`), to be read after "ไม่มีสิทธิ์"."""
 
 
 def message(code: str, **params: object) -> str:

@@ -38,6 +38,7 @@ from prachakhom.participation import outcome_public, voting_closed
 from prachakhom.phase import days_left, phase_now
 from prachakhom.pots import ballot_cost, pot_budgets, pot_of, pot_village
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
+from site_generator.consultation import ConsultationSummary, consultation_summary
 from site_generator.results import ProcessResults, process_results
 
 if TYPE_CHECKING:
@@ -152,6 +153,9 @@ class ProcessView:
     outcome: ProcessResults | None
     """The tally of every pot with ballots once the outcome is public (`site_generator.results`);
     None before, for a process without ballots, or in a view built `with_results=False`."""
+    summary: ConsultationSummary | None
+    """An idea consultation's summary once its outcome is public (its last phase;
+    `site_generator.consultation`); None for a vote, before, or in a view built `with_results=False`."""
 
     @property
     def actions(self) -> list[str]:
@@ -268,6 +272,8 @@ def process_view(
         outcome_public=public,
         outcome=process_results(doc.rules, pots, proposals, _elections(doc, data_dir))
         if public and with_results else None,
+        summary=consultation_summary(proposals)
+        if public and with_results and doc.rules.kind != "budgeting" else None,
     )
 
 

@@ -4,7 +4,10 @@ bucket behind CloudFront with OAC, HTTPS only, least-privilege roles, environmen
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -194,19 +197,27 @@ def _dynamodb(role: dict[str, Any]) -> list[tuple[set[str], list[str]]]:
 
 
 def _partitions() -> dict[str, str]:
-    """Each partition of the code → its key pattern: the helpers (…_pk) give prefixes (private_pk →
-    PRIVATE#), the constants (…_PK) whole keys (EFFECTS_PK → EFFECTS); the same for the content store
-    (content_pk → CONTENT#, SCOPES_PK → CONTENT)."""
+    """Each partition of the code → its key pattern: the helpers (…_pk) of every storage module give
+    prefixes (private_pk → PRIVATE#, staff_pk → STAFF#), the constants (…_PK) whole keys (EFFECTS_PK →
+    EFFECTS)."""
     sys.path.insert(0, str(FUNCTIONS))
-    from chalicelib.storage import content, dynamodb
+    import chalicelib.storage
 
-    found = {name: getattr(dynamodb, name)("m", "p").split("m#p")[0]
-             for name in dir(dynamodb) if name.endswith("_pk")}
-    found.update({name: getattr(dynamodb, name) for name in dir(dynamodb) if name.endswith("_PK")})
-    found.update({f"content.{name}": getattr(content, name)("s").removesuffix("s")
-                  for name in dir(content) if name.endswith("_pk")})
-    found.update({f"content.{name}": getattr(content, name) for name in dir(content) if name.endswith("_PK")})
+    found: dict[str, str] = {}
+    for info in pkgutil.iter_modules(chalicelib.storage.__path__):
+        module = importlib.import_module(f"chalicelib.storage.{info.name}")
+        for name in dir(module):
+            value = getattr(module, name)
+            if name.endswith("_pk") and callable(value):
+                marker = "\x00"
+                found[name] = value(*[marker] * len(inspect.signature(value).parameters)).split(marker)[0]
+            elif name.endswith("_PK") and isinstance(value, str):
+                found[name] = value
     return found
+
+
+STAFF_ONLY = {"STAFF#", "TEAM#", "AUDIT#"}
+"""Partitions no function but the staff one touches at all: staff grants and the audit log."""
 
 
 def test_table_access_is_per_partition(transformed):
@@ -214,7 +225,8 @@ def test_table_access_is_per_partition(transformed):
     PRIVATE# partition (proposers' contacts); the rebuild only reads; every partition the code writes
     is covered (a new partition must be granted here, or the function is refused on AWS)."""
     partitions = _partitions()
-    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "CONTENT#", "CONTENT"}, partitions
+    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "STAFF#", "TEAM#", "AUDIT#",
+                                        "CONTENT#", "CONTENT"}, partitions
     roles = _function_roles(transformed)
     granted: set[str] = set()
     for name, role in roles.items():
@@ -238,10 +250,18 @@ def test_table_access_is_per_partition(transformed):
     for name, role in roles.items():  # every function reads the content; none writes it (the operator pushes)
         content = [actions for actions, keys in _dynamodb(role) if any(k.startswith("CONTENT") for k in keys)]
         assert content and all(actions <= READS for actions in content), (name, content)
+    for name, role in roles.items():
+        for actions, keys in _dynamodb(role):
+            touched = {k.rstrip("*") for k in keys}
+            if name != "StaffAPIHandler":
+                assert not touched & STAFF_ONLY, (name, keys)
+            if "AUDIT#" in touched:  # append-only: entries are added and read, never changed or removed
+                assert actions <= {"dynamodb:PutItem", "dynamodb:Query"}, (name, actions)
 
 
 def test_only_the_rebuild_writes_the_site_bucket(transformed):
-    """The rebuild alone writes the site bucket (and reads back only its national index's summaries);
+    """The rebuild alone writes the site bucket (and reads back only its publish manifests and the
+    national index's summaries);
     every function may read the content bucket's files, and none may write them."""
     roles = _function_roles(transformed)
     for name, role in roles.items():
@@ -255,14 +275,37 @@ def test_only_the_rebuild_writes_the_site_bucket(transformed):
         for s in site:
             assert _refs(s["Resource"]) == {"SiteBucket"}
             assert set(as_list(s["Action"])) <= {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetObject"}
-            if "s3:GetObject" in as_list(s["Action"]):
-                assert as_list(s["Action"]) == ["s3:GetObject"] and "/_index/*" in json.dumps(s["Resource"])
+            if "s3:GetObject" in as_list(s["Action"]):  # the publish manifests (chalicelib/publish.py) and
+                assert as_list(s["Action"]) == ["s3:GetObject"]  # the national index's summaries
+                assert s["Resource"] in ({"Fn::Sub": "${SiteBucket.Arn}/_publish/*"},
+                                         {"Fn::Sub": "${SiteBucket.Arn}/_index/*"})
     invokers = {name for name, role in roles.items()
                 if any("lambda:InvokeFunction" in as_list(s["Action"]) for s in statements(role))}
     assert invokers == {"StaffAPIHandler", "AdvancePhases"}  # the only ones that ask for a rebuild
     for name in invokers:
         (s,) = [s for s in statements(roles[name]) if "lambda:InvokeFunction" in as_list(s["Action"])]
         assert _refs(s["Resource"]) == {"Rebuild"}
+
+
+def test_only_the_rebuild_invalidates_and_only_its_own_distribution(transformed):
+    """CloudFront invalidation: the rebuild's role, under the HasDistributionId condition, on the
+    distribution the DistributionId parameter names (set by `prachakhom deploy`), which the rebuild
+    gets in its environment; nothing else may call CloudFront."""
+    roles = _function_roles(transformed)
+    for name, role in roles.items():
+        cloudfront = [s for s in statements(role) if any(a.startswith("cloudfront:") for a in as_list(s["Action"]))]
+        assert bool(cloudfront) == (name == "Rebuild"), name
+    (policy,) = transformed["Resources"][_refs(transformed["Resources"]["Rebuild"]["Properties"]["Role"]).pop()][
+        "Properties"]["Policies"]
+    (conditional,) = [s for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s]
+    condition, statement, otherwise = conditional["Fn::If"]
+    assert condition == "HasDistributionId" and otherwise == {"Ref": "AWS::NoValue"}
+    assert statement["Action"] == "cloudfront:CreateInvalidation"
+    assert "distribution/${DistributionId}" in statement["Resource"]["Fn::Sub"]
+    assert transformed["Conditions"]["HasDistributionId"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DistributionId"}, ""]}]}
+    env = transformed["Resources"]["Rebuild"]["Properties"]["Environment"]["Variables"]
+    assert env["PRACHAKHOM_DISTRIBUTION_ID"] == {"Ref": "DistributionId"}
+    assert transformed["Parameters"]["DistributionId"]["Default"] == ""
 
 
 RESOURCE_SETTINGS = {

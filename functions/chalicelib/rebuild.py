@@ -7,9 +7,10 @@ Export (what the site generator reads, see `prachakhom.snapshot`)::
 
 Publishing: locally into the folder the demo serves (`PRACHAKHOM_SITE_DIR`); on AWS the API invokes
 the `rebuild` Lambda asynchronously, which builds into /tmp and syncs `<municipality>/` in the site
-bucket (`PRACHAKHOM_SITE_BUCKET`). Only that municipality is rebuilt, from the content the catalog
-has loaded (no folder is read), then its province's page and the national front page are refreshed
-(`site_generator.national`): in the served folder, or in the bucket.
+bucket (`PRACHAKHOM_SITE_BUCKET`): only the files that changed are uploaded, and only the changed
+pages invalidated in CloudFront (`chalicelib.publish`). Only that municipality is rebuilt, from the
+content the catalog has loaded (no folder is read), then its province's page and the national front
+page are refreshed (`site_generator.national`): in the served folder, or in the bucket.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.services.ballots import ballot_projects_of
 from chalicelib.services.comments import visible_comment_counts
@@ -29,9 +30,12 @@ from chalicelib.storage.records import BallotRecord, CommentRecord
 from chalicelib.storage.repository import Repository
 from prachakhom.ballot import BallotProject
 from prachakhom.content import MunicipalityCatalog
-from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
+from prachakhom.models import PUBLIC_PROPOSAL_STATUSES
 from prachakhom.participation import voting_closed
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
+
+if TYPE_CHECKING:
+    from chalicelib.publish import PublishReport
 
 
 class Sources(Protocol):
@@ -100,13 +104,14 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
                        ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
     from prachakhom.ballot import tally_pot
+    from prachakhom.counting import tally_kind
     from prachakhom.pots import pot_budgets
     from prachakhom.tally.election import Ballot, BallotKind, Profile
     from prachakhom.tally.export import export_pb
 
     rules = place.process.rules
-    points = isinstance(rules.ballot, PointsBallot)
-    kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
+    kind = tally_kind(rules.ballot.kind)  # the core's one definition: points ballots are cumulative
+    points = kind is BallotKind.CUMULATIVE
     folder.mkdir(parents=True, exist_ok=True)
     for pot_id, budget in pot_budgets(rules, place.process.process.budget, place.municipality.municipality).items():
         pot = tally_pot(pot_id, budget, projects)
@@ -174,9 +179,13 @@ class LambdaRebuilder:
         return "queued"
 
 
-def rebuild_to_bucket(sources: Sources, s3: Any, bucket: str, municipality: str, site_url: str) -> int:
-    """Build one municipality under /tmp, make `<municipality>/` in the bucket equal to it, then
-    refresh its province's page and the front page in the bucket. Returns the files published."""
+def rebuild_to_bucket(sources: Sources, s3: Any, bucket: str, municipality: str, site_url: str,
+                      cloudfront: Any = None, distribution_id: str | None = None) -> PublishReport:
+    """Build one municipality under /tmp from the catalog's content and make `<municipality>/` in the
+    bucket equal to it: only the files that changed are uploaded, and only the changed pages
+    invalidated (`chalicelib.publish`); then refresh its province's page and the front page in the
+    bucket (counted in the report's `files`)."""
+    from chalicelib.publish import publish_folder
     from chalicelib.storage.site_bucket import BucketShelf
     from site_generator.build import build_loaded, refresh_national_index
 
@@ -187,28 +196,13 @@ def rebuild_to_bucket(sources: Sources, s3: Any, bucket: str, municipality: str,
         doc = find_municipality(sources.catalog, municipality)
         today = sources.clock.now().date()
         built, summary = build_loaded(doc, out, data_dir, site_url, today, api_url=_api_url())
-        count = sync_folder(s3, bucket, built, municipality)
-        return count + refresh_national_index(BucketShelf(s3, bucket), [summary], work / ".work", site_url, today)
+        report = publish_folder(s3, bucket, built, municipality, cloudfront=cloudfront,
+                                distribution_id=distribution_id)
+        report.files += refresh_national_index(BucketShelf(s3, bucket), [summary], work / ".work", site_url, today)
+        return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 def _api_url() -> str:
     return os.environ.get("PRACHAKHOM_API_URL", "")
-
-
-def sync_folder(s3: Any, bucket: str, folder: Path, prefix: str) -> int:
-    """Upload every file under `folder` to `<prefix>/…`; delete keys under the prefix that are gone."""
-    from chalicelib.storage.site_bucket import content_type
-
-    keys = set()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        key = f"{prefix}/{path.relative_to(folder).as_posix()}"
-        keys.add(key)
-        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type(path.name))
-    paginator = s3.get_paginator("list_objects_v2")
-    stale = [o["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/")
-             for o in page.get("Contents", []) if o["Key"] not in keys]
-    for i in range(0, len(stale), 1000):
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]]})
-    return len(keys)

@@ -41,14 +41,15 @@ def open_store(spec: str, content: Path, env: dict[str, str] | None = None) -> C
     return FolderStore(Path(spec))
 
 
-def deployment_store(env: dict[str, str]) -> Any:
-    """The DynamoDB content store named by `env` (`chalicelib.storage.content.content_store_from_env`)."""
+def deployment_store(env: dict[str, str], clients: Callable[[str, str | None, str], Any] | None = None) -> Any:
+    """The DynamoDB content store named by `env` (`chalicelib.storage.content.content_store_from_env`;
+    `clients(name, endpoint, region)` makes its boto3 clients, e.g. from the deploy's session)."""
     functions = str(ROOT / "functions")
     if functions not in sys.path:
         sys.path.insert(0, functions)
     from chalicelib.storage.content import content_store_from_env
 
-    return content_store_from_env(env)
+    return content_store_from_env(env, clients)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -4,11 +4,13 @@
 
 1. start moto's server on 127.0.0.1 and reload the table saved in `<state>/dynamodb.json`;
 2. push the content folder into the content store in moto (`prachakhom content push --all`: only
-   what changed since the last start), which the API reads, as on AWS;
+   what changed since the last start), which the API reads, as on AWS; make the staff user pool in
+   moto's Cognito with one account per role for each demo municipality, plus a national one
+   (`demo_staff.prepare_demo_staff`);
 3. seed every process of the content (its phase, stored once) and export the snapshots;
 4. build every municipality's site into `<state>/site` with those snapshots;
 5. start `chalice local --no-autoreload` in functions/ against moto (rebuilds go to `<state>/site`);
-6. serve `<state>/site` on 127.0.0.1, print the URLs, and wait;
+6. serve `<state>/site` on 127.0.0.1, print the URLs and the staff accounts (how to sign in), and wait;
 7. on Ctrl-C / SIGTERM: stop chalice, dump the table to `<state>/dynamodb.json`, stop moto.
 
 The table is also dumped every few seconds, so a killed demo loses at most that much. The dump is
@@ -36,7 +38,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prachakhom.commands.demo_staff import DemoStaff
+    from prachakhom.content import Content
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -153,7 +159,7 @@ def _old_ballot(item: dict[str, Any]) -> bool:
     return sk.startswith("BALLOT#") and ("GSI1PK" in item or "-" not in sk)
 
 
-def environment(config: StackConfig) -> dict[str, str]:
+def environment(config: StackConfig, content: Content | None = None) -> dict[str, str]:
     """What `chalice local` (and the seeding) see: moto endpoint, secrets, folders."""
     config.state_dir.mkdir(parents=True, exist_ok=True)
     secret_file = config.state_dir / "identity-secret"
@@ -162,7 +168,8 @@ def environment(config: StackConfig) -> dict[str, str]:
     from prachakhom.store import FolderStore
 
     tokens = os.environ.get("PRACHAKHOM_STAFF_TOKENS") or json.dumps(
-        {slug: f"demo-{slug}" for slug in FolderStore(config.content_dir).municipalities()})
+        {slug: f"demo-{slug}" for slug in (content.municipalities if content is not None
+                                           else FolderStore(config.content_dir).municipalities())})
     return {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION,
@@ -262,21 +269,27 @@ def wait_for(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: flo
 
 def run(config: StackConfig, stop: threading.Event | None = None, out: Any = None) -> int:
     """Start everything, print the URLs, block until `stop` is set (or SIGINT/SIGTERM), then save."""
+    from prachakhom.commands.demo_staff import demo_municipalities, prepare_demo_staff
+    from prachakhom.content import load_content
+
     out = out or sys.stdout
     stop = stop or _stop_on_signals()
-    env = environment(config)
+    content = load_content(config.content_dir)
+    env = environment(config, content)
     with moto_server(config):
         client = dynamodb(config)
         restored = restore_table(client, config.dump_file, out=out)
         from prachakhom.commands.content import publish_demo_content
 
         publish_demo_content(config.content_dir, env, config.state_dir, out)  # the API reads the store
+        staff = prepare_demo_staff(config.moto_url, client, TABLE, demo_municipalities(content))
+        env.update(staff.environment())  # the API verifies the accounts' tokens against moto's pool
         slugs = seed_and_build(config, env)
         saver = threading.Thread(target=_keep_dumping, args=(client, config, stop), daemon=True)
         try:
             with static_server(config), chalice_local(config, env):
                 saver.start()
-                _print_urls(config, slugs, restored, json.loads(env["PRACHAKHOM_STAFF_TOKENS"]), out)
+                _print_urls(config, slugs, restored, json.loads(env["PRACHAKHOM_STAFF_TOKENS"]), staff, out)
                 stop.wait()
         finally:
             stop.set()
@@ -299,7 +312,8 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: dict[str, str], out: Any) -> None:
+def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: dict[str, str], staff: DemoStaff,
+                out: Any) -> None:
     lines = [
         f"Prachakhom demo is running ({restored} stored items reloaded from {config.dump_file})",
         f"  sites:     {config.site_url}",
@@ -307,6 +321,7 @@ def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: di
         f"  API:       {config.api_url}/api/health",
         f"  DynamoDB:  {config.moto_url} (moto, table '{TABLE}')",
         "  staff tokens: " + ", ".join(f"{m}={t}" for m, t in tokens.items()),
+        staff.describe(),
         "Press Ctrl-C to stop; everything is kept in " + str(config.state_dir),
     ]
     print("\n".join(lines), file=out, flush=True)
