@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from prachakhom.errors import ContentError, Problem
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
+    MAX_BAHT,
     STRICT_TEXT,
     Municipality,
     Process,
@@ -202,6 +203,8 @@ def _message(model: type[BaseModel], error: Any) -> str:
         return f"{error['msg']} (money and counts are whole numbers, e.g. 250000 — no decimals or commas)"
     if error["type"] == "greater_than_equal":
         return f"{error['msg']} (negative amounts are not allowed)"
+    if error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == MAX_BAHT:
+        return f"at most {MAX_BAHT:,} baht (above any local budget: check the number of zeros)"
     return str(error["msg"]).removeprefix("Value error, ")
 
 

@@ -8,6 +8,7 @@ must exist in the municipality…) live in `prachakhom.content`, which sees all 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
@@ -32,8 +33,13 @@ Slug = Annotated[
 ]
 """Lower-case ASCII words joined by hyphens: used in URLs and keys."""
 
-Money = Annotated[int, Field(ge=0, strict=True)]
-"""Whole baht, never negative, never fractional."""
+MAX_BAHT = 100_000_000_000
+"""The most any sum of money here may be: 100,000 ล้านบาท, above the annual budget of any Thai local
+government (Bangkok's, the largest, is under 100,000 ล้านบาท). A cost, a budget or a revised cost
+beyond it is a typing mistake, refused where it is typed and where it is stored."""
+
+Money = Annotated[int, Field(ge=0, le=MAX_BAHT, strict=True)]
+"""Whole baht, never negative, never fractional, at most `MAX_BAHT`."""
 
 ThaiText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -117,6 +123,12 @@ class FormField(Model):
     required: bool = True
     max_length: int | None = Field(default=None, ge=1)
     help: str = ""
+
+    @property
+    def must_fill(self) -> bool:
+        """Must the resident type or pick something? A village field always has an answer: left
+        at its first choice, the proposal is for the whole local area (no village)."""
+        return self.required and self.kind != "village"
 
 
 class ApprovalBallot(Model):
@@ -331,6 +343,11 @@ class ProcessOverrides(Model):
     comment_report_threshold: int | None = None
 
 
+NOW_OPEN = re.compile(r"(ตอนนี้|ขณะนี้|บัดนี้)\s*(กำลัง)?\s*(เปิด|ปิด|อยู่ในช่วง|อยู่ระหว่าง)")
+"""Staff text that says what is open now ("ตอนนี้เปิดลงคะแนนถึง…") is still there after the phase
+changes; the pages say the current phase and its dates themselves."""
+
+
 class Process(Model):
     title: ThaiLine
     template: Slug
@@ -342,6 +359,17 @@ class Process(Model):
     current_phase: Slug | None = None
     budget: Budget | None = None
     overrides: ProcessOverrides = ProcessOverrides()
+
+    @field_validator("summary", "description")
+    @classmethod
+    def _timeless(cls, text: str) -> str:
+        found = NOW_OPEN.search(text)
+        if found:
+            raise ValueError(
+                f"says what is open now ('{found.group(0)}…'), which stays on the pages after the phase "
+                "changes; the pages show the current phase and its dates themselves: keep this text timeless"
+            )
+        return text
 
 
 # --- proposals and projects (Markdown files with front matter) -------------------------------

@@ -162,11 +162,11 @@ def refresh_national_index(
         summaries = province_summaries(shelf, province)
         record_total(shelf, province, summaries, today)
         pages.append(province_page(province, summaries))
-    index = NationalIndex(province_totals(shelf), pages)
+    index = NationalIndex(province_totals(shelf), pages, complete=keep is not None)
     _build(None, "", work_dir, None, site_url, strict, today, national=index)
     staging = work_dir / "_national.staging"
     try:
-        return _publish_files(staging, shelf)
+        return _publish_files(staging, shelf, with_search=index.complete)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -205,15 +205,17 @@ def _build(
 
 NOT_PUBLISHED = ("search/", "sitemap.xml", "sitemap.xml.gz")
 """What MkDocs writes for the national pages but an incremental build must not publish: it would
-describe only the pages of this build (the national pages have no site search)."""
+describe only the pages of this build. The national search index (`search/`, one document per
+municipality) is published by a whole build, which has every province's summaries."""
 
 
-def _publish_files(staging: Path, shelf: SiteShelf) -> int:
-    """Publish the national pages file by file: other provinces' pages stay as they are."""
+def _publish_files(staging: Path, shelf: SiteShelf, with_search: bool = False) -> int:
+    """Publish the national pages file by file: other provinces' pages stay as they are. A whole
+    build (`with_search`) publishes the national search index too."""
     count = 0
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
         key = path.relative_to(staging).as_posix()
-        if key.startswith(NOT_PUBLISHED):
+        if key.startswith(NOT_PUBLISHED) and not (with_search and key.startswith("search/")):
             continue
         shelf.write(key, path.read_bytes())
         count += 1

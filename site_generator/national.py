@@ -287,6 +287,12 @@ class NationalIndex:
 
     totals: list[ProvinceTotal]
     pages: list[ProvincePage]
+    complete: bool = False
+    """Every province's page is in `pages` (a whole build): the national search index is written from
+    them. An incremental refresh renders a few provinces and leaves the search index as it is."""
+
+    def summaries(self) -> list[MunicipalitySummary]:
+        return [m for page in self.pages for d in page.districts for m in d.municipalities]
 
 
 def index_of(content: Content, today: date, data_dir: Path | None) -> NationalIndex:
@@ -298,4 +304,4 @@ def index_of(content: Content, today: date, data_dir: Path | None) -> NationalIn
         by_province.setdefault(s.province_page.slug, (s.province_page, []))[1].append(s)
     totals = sort_thai([ProvinceTotal(p.slug, p.name, len(ms), sum(len(m.open_processes(today)) for m in ms))
                         for p, ms in by_province.values()], lambda t: t.name)
-    return NationalIndex(totals, [province_page(p, ms) for p, ms in by_province.values()])
+    return NationalIndex(totals, [province_page(p, ms) for p, ms in by_province.values()], complete=True)

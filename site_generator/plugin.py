@@ -6,19 +6,17 @@
 - `on_files` adds the generated pages and the self-hosted assets (`File.generated`);
 - `on_page_markdown` / `on_page_content` give each generated page its metadata and its HTML
   (rendered by Jinja, not Markdown) and a table of contents from its headings;
-- `on_post_build` segments Thai words in the search index, so search finds a word typed from
-  the middle of a sentence.
+- `on_post_build` writes the site's split search index (`site_generator/search_index.py`), which
+  the search worker and the proposal list fetch only when a resident searches.
 
 With `municipality` empty, the plugin builds the national index instead.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -38,12 +36,13 @@ from site_generator.national import NationalIndex, index_of
 from site_generator.pages import (
     TEMPLATES_DIR,
     GeneratedPage,
+    ballot_option_files,
     municipality_nav,
     municipality_pages,
     national_pages,
     page_environment,
 )
-from site_generator.thai_text import segment
+from site_generator.search_index import index_files, municipality_docs, national_docs, write_index
 from site_generator.views import ProcessView, municipality_views
 
 ASSETS_DIR = TEMPLATES_DIR / "assets"
@@ -64,6 +63,7 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
     def __init__(self) -> None:
         self.pages: dict[str, GeneratedPage] = {}
         self.data_files: dict[str, str] = {}
+        self.search_files: dict[str, str] = {}
         self.content: Content | None = None
         """Set by `site_generator.build` when it has loaded the content already."""
         self.views: list[ProcessView] = []
@@ -79,6 +79,8 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         slug = self.config.municipality
         if not slug and self.national is not None:
             self.pages = national_pages(env, self.national, today)
+            if self.national.complete:  # a whole build: the national search index, one entry a municipality
+                self.search_files = index_files(national_docs(self.national.summaries()))
             return config
         if self.content is None:
             try:
@@ -86,17 +88,21 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             except ContentError as err:
                 raise PluginError("content is invalid:\n" + err.report()) from err
         if not slug:  # `mkdocs build` run by hand on a generated config: everyone, from the content
-            self.pages = national_pages(env, index_of(self.content, today, data_dir), today)
+            self.national = index_of(self.content, today, data_dir)
+            self.pages = national_pages(env, self.national, today)
+            self.search_files = index_files(national_docs(self.national.summaries()))
             return config
         if slug not in self.content.municipalities:
             raise PluginError(f"unknown municipality '{slug}'; known: {', '.join(self.content.municipalities)}")
         doc = self.content.municipalities[slug]
         views = self.views = municipality_views(doc, today, data_dir)
         for view in views:
+            self.data_files.update(ballot_option_files(view))
             if view.outcome is not None:
                 for name, text in view.outcome.files.items():
                     self.data_files[f"{view.slug}/results/data/{name}"] = text
         self.pages = municipality_pages(env, doc, views, today)
+        self.search_files = index_files(*municipality_docs(self.pages, views))
         config.nav = municipality_nav(views)
         return config
 
@@ -139,13 +145,6 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             page.content = (page.content or "") + generated.actions
         return context
 
-    @event_priority(-100)  # after the search plugin has written its index
+    @event_priority(-100)  # after the search plugin has written its (empty) index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        index_path = Path(config.site_dir) / "search" / "search_index.json"
-        if not index_path.is_file():
-            return
-        index: dict[str, Any] = json.loads(index_path.read_text(encoding="utf-8"))
-        for doc in index.get("docs", []):
-            doc["title"] = segment(doc.get("title", ""))
-            doc["text"] = segment(doc.get("text", ""))
-        index_path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        write_index(Path(config.site_dir) / "search", self.search_files)

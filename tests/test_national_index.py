@@ -52,6 +52,7 @@ def test_one_municipality_build_reads_only_it_and_rewrites_only_its_province(bui
     factory, out = built
     lampang = out / "provinces" / "lampang" / "index.html"
     before = lampang.stat().st_mtime_ns
+    search = {p: p.read_bytes() for p in (out / "search").rglob("*") if p.is_file()}  # the whole build's
     (factory.root / "municipalities" / "thot-sop" / "municipality.yaml").write_text("name: [broken\n")
     process = factory.root / "municipalities" / "ban-nuea" / "processes" / "pb-2570" / "process.yaml"
     process.write_text(process.read_text(encoding="utf-8").replace("งบประมาณแบบมีส่วนร่วม ปี 2570",
@@ -61,7 +62,10 @@ def test_one_municipality_build_reads_only_it_and_rewrites_only_its_province(bui
     assert code == 0  # thot-sop is broken, but not read
     assert "งบประมาณปีใหม่" in page(out, "เชียงใหม่") and "อบต." in page(out, "เชียงใหม่")
     assert lampang.stat().st_mtime_ns == before
-    assert not (out / "search").exists() and not (out / "sitemap.xml").exists()
+    # the national search index is the whole build's, untouched (this build would have described one
+    # province); no sitemap either
+    assert search and {p: p.read_bytes() for p in (out / "search").rglob("*") if p.is_file()} == search
+    assert not (out / "sitemap.xml").exists()
 
 
 def test_a_municipality_that_moves_province_leaves_its_old_page(tmp_path: Path) -> None:

@@ -46,7 +46,7 @@ def pots_of(mslug: str, pdoc) -> list[PotView]:  # type: ignore[no-untyped-def]
 def won_on_page(html: str, pot_heading_id: str) -> list[str]:
     section = html[html.index(f'id="{pot_heading_id}"') :]
     section = section[: section.index("</table>")]
-    return re.findall(r'<tr class="pk-won">\s*<td><a href="\.\./proposals/([^/]+)/"', section)
+    return re.findall(r'<tr[^>]* class="pk-won">\s*<td[^>]*><a href="\.\./proposals/([^/]+)/"', section)
 
 
 def test_results_page_winners_equal_pabutools(demo_site: Path) -> None:
@@ -235,3 +235,32 @@ def test_the_published_command_gives_the_page_winners_for_random_closes(tmp_path
                 assert recomputed["budget_used"] == pot.budget_used
                 compared += 1
     assert compared >= 5
+
+
+def test_many_projects_put_each_pot_on_pages_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big city's results (more than pages.RESULTS_INLINE_ROWS projects): the results page links to a
+    page per pot, RESULTS_PER_PAGE rows each, and every project's row is on one of them."""
+    from site_generator import pages
+    from site_generator.build import build_all
+
+    mslug, pslug, pdoc = finished_process()
+    monkeypatch.setattr(pages, "RESULTS_INLINE_ROWS", 3)
+    monkeypatch.setattr(pages, "RESULTS_PER_PAGE", 2)
+    build_all(CONTENT, tmp_path / "site", only=mslug, today=TODAY, progress=False)
+    results = tmp_path / "site" / mslug / pslug / "results"
+    overview = (results / "index.html").read_text(encoding="utf-8")
+    assert "<table" not in overview
+    for pot in pots_of(mslug, pdoc):
+        if pot.pot_id not in pdoc.ballot_files:
+            continue
+        assert f'href="{pot.pot_id}/"' in overview
+        rows = []
+        for page in sorted((results / pot.pot_id).rglob("index.html")):
+            html = page.read_text(encoding="utf-8")
+            found = re.findall(r'<td[^>]*class="pk-results__title"><a href="(?:\.\./)+proposals/([^/]+)/"', html)
+            assert 0 < len(found) <= 2, page
+            rows += found
+        assert len(rows) == len(set(rows)) >= 3
+        for href in re.findall(r'href="((?:\.\./)+)proposals/', (results / pot.pot_id / "page_2" / "index.html")
+                               .read_text(encoding="utf-8")):
+            assert href == "../../../"  # results/<pot>/page_2/ → the process folder

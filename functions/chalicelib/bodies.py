@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from chalicelib.errors import BadRequest, Unprocessable
 from prachakhom.messages import message
+from prachakhom.models import Money
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
-Money = Annotated[int, Field(ge=0, strict=True)]
 Points = Annotated[int, Field(strict=True)]
 
 
