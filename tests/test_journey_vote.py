@@ -321,3 +321,34 @@ def test_receipt_page_shows_pending_counted_and_not_counted(browser, stack: Stac
         assert "จะนับคะแนนเมื่อปิดลงคะแนน" not in page.locator("[data-pk-status]").inner_text()
         screenshot(page, "receipt-not-counted")
         assert axe_violations(page) == [] and small_text(page) == []
+
+
+def http_answer(stack: Stack, method: str, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(status, JSON) of a request to the local stack's API over HTTP, errors included."""
+    import urllib.error
+
+    request = urllib.request.Request(stack.api + path, json.dumps(body).encode() if body else None,
+                                     {"Content-Type": "application/json"}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=120) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_takeover_with_a_wrong_birth_date_over_http_against_the_local_stack(stack: Stack) -> None:
+    """Issue 8's report, replayed against the running stack: POST then PUT with the voter's ID and
+    another birth date → refused, nothing revealed; the voter's ballot and receipt unchanged."""
+    ballot = f"/api/municipalities/{MUNI}/processes/pb-2570/ballot"
+    real = {"national_id": national_id(70), "birth_date": "1961-04-15", "choices": {"municipality": ["library"]}}
+    status, cast = http_answer(stack, "POST", ballot, real)
+    assert status == 201
+    receipt = cast["receipt"]
+    takeover = {**real, "birth_date": "1990-01-01", "choices": {"municipality": ["cctv"]}}
+    for method in ("POST", "PUT"):
+        status, data = http_answer(stack, method, ballot, takeover)
+        assert status == 409 and data["errors"][0]["code"] == "identity_mismatch", data
+        assert receipt not in json.dumps(data) and "library" not in json.dumps(data)
+    status, check = http_answer(stack, "GET", f"/api/municipalities/{MUNI}/processes/pb-2570/receipts/{receipt}", {})
+    assert status == 200 and check["version"] == 1
+    assert sorted(stored_ballot(stack, receipt)["choices"]["M"]["municipality"]["M"]) == ["library"]
