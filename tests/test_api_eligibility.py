@@ -154,9 +154,12 @@ def test_supports_need_the_same_birth_date(tmp_path):
 
 
 def upload(api, text: str | bytes, token: str = STAFF_TOKEN, query: str = "") -> tuple[int, object]:
+    """A UTF-8 file as text/csv; any other bytes as application/octet-stream (a binary type for API
+    Gateway, so a TIS-620 file arrives byte for byte)."""
     data = text.encode("utf-8") if isinstance(text, str) else text
+    ctype = "text/csv" if isinstance(text, str) else "application/octet-stream"
     status, body, _ = api.call("PUT", "/api/staff" + ROLL + query, raw=data,
-                               headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+                               headers={"Authorization": f"Bearer {token}", "Content-Type": ctype})
     return status, body
 
 

@@ -119,3 +119,13 @@ def test_unknown_header_and_empty_file_refused() -> None:
     assert [p.code for p in read("name,date,place\nx,y,z\n").problems] == ["roll_no_header"]
     assert [p.code for p in read("\n\n").problems] == ["roll_empty"]
     assert not read("national_id,birth_date,village\n").ok  # a header and no resident
+
+
+def test_extra_columns_of_the_export_are_ignored_and_never_kept() -> None:
+    """House-registration exports carry more (row number, name, house number): only the three
+    columns are read, and nothing of the rest is kept."""
+    text = ("ลำดับ,ชื่อ-สกุล,เลขประจำตัวประชาชน,บ้านเลขที่,หมู่ที่,วันเดือนปีเกิด\n"
+            f"1,นายสมชาย ใจดี,{make_id(1)},12/3,หมู่ 3,15/04/2504\n")
+    roll = read(text)
+    assert roll.ok and roll.entries[0].village == 3
+    assert "สมชาย" not in repr(roll) and "12/3" not in repr(roll)
