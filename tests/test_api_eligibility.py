@@ -148,6 +148,17 @@ def test_supports_need_the_same_birth_date(tmp_path):
         assert_error_shape(data, "identity_mismatch")
         status, data = api.post(support, {"national_id": national_id(1), "birth_date": REAL})
         assert status == 200 and data["support_count"] == 1 and data["created"] is False
+        # an impostor supported first with resident 2's ID: staff void it, the resident supports
+        assert api.post(support, {"national_id": national_id(2), "birth_date": WRONG})[0] == 201
+        assert api.post(support, {"national_id": national_id(2), "birth_date": REAL})[0] == 409
+        void = f"{STAFF_BASE.replace(PB, IDEAS)}/proposals/sorting-at-school/supports/void"
+        body = {"national_id": national_id(2), "reason": "เจ้าของบัตรมาแสดงตนที่สำนักงาน"}
+        assert api.staff(void, body, token="wrong")[0] == 401
+        assert api.staff(void, body)[0] == 200
+        assert api.staff(void, body)[0] == 404
+        status, data = api.post(support, {"national_id": national_id(2), "birth_date": REAL})
+        assert status == 201 and data["support_count"] == 2
+        assert [e.action for e in service.repository.audit_log.export(MUNI)] == ["support.void"]
 
 
 # --- roll mode ------------------------------------------------------------------------------------------

@@ -369,3 +369,17 @@ def test_roll_versions_switch_atomically(repository):
     assert repository.roll_bucket(M, P, "v1", "abc") == {}
     assert repository.roll_bucket(M, P, "v2", "abc") == {"abc9": "b9 2"}
     assert sorted(_audit_actions(repository)) == ["roll.replace", "roll.upload"]  # the refused switch wrote none
+
+
+def test_void_support_takes_it_off_the_count_with_its_audit_entry(repository):
+    repository.init_state(state("ideas"))
+    repository.add_support(M, P, "idea", "s1", T0, ("ideas",), birth="h-impostor")
+    repository.add_support(M, P, "idea", "s2", T0, ("ideas",), birth="h2")
+    with pytest.raises(NotStored):
+        repository.void_support(M, P, "idea", "nobody", T0, "ไม่มี", "sub-1", _audit("support.void"))
+    repository.void_support(M, P, "idea", "s1", T0, "เจ้าของบัตรมาแสดงตน", "sub-1", _audit("support.void"))
+    assert repository.support_counts(M, P) == {"idea": 1}
+    assert repository.support_birth(M, P, "idea", "s1") is None
+    assert repository.add_support(M, P, "idea", "s1", T0, ("ideas",), birth="h-real")  # free again
+    assert repository.support_birth(M, P, "idea", "s1") == "h-real"
+    assert _audit_actions(repository) == ["support.void"]

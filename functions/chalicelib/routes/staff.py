@@ -71,6 +71,15 @@ def void_ballot(municipality: str, process: str) -> dict[str, Any]:
                                                  _request_id()))
 
 
+@bp.route(BASE + "/proposals/{proposal}/supports/void", methods=["POST"], cors=CORS)
+@api
+def void_support(municipality: str, process: str, proposal: str) -> dict[str, Any]:
+    services, actor = _acting(municipality, Action.VOID_BALLOT)
+    body = parse_body(VoidIn, bp.current_request.raw_body)
+    services.voids.void_support(municipality, process, proposal, body.national_id, body.reason, actor, _request_id())
+    return {"ok": True, "proposal": proposal}
+
+
 @bp.route(BASE + "/proposals/{proposal}/withdrawal", methods=["POST"], cors=CORS)
 @api
 def withdraw_project(municipality: str, process: str, proposal: str) -> dict[str, Any]:

@@ -24,6 +24,25 @@ class VoidService:
         self.gate = gate
         self._secret = secret
 
+    def void_support(self, municipality: str, process: str, proposal: str, national_id: str, reason: str,
+                     actor: Actor, request_id: str = "") -> None:
+        """The same for a support of an idea: taken off the count, kept apart, the resident may
+        support again (with their own birth date)."""
+        self.gate.place(municipality, process)
+        if not is_valid_national_id(national_id):
+            raise Unprocessable.one("invalid_national_id", ("body", "national_id"))
+        key = voter_key(self._secret, municipality, process, national_id)
+        supporter = keyed_hash(self._secret, "support", key)
+        now = self.gate.clock.now()
+        entry = audit_entry(
+            actor=actor, municipality=municipality, action="support.void",
+            target=f"{process}/proposals/{proposal}/supports", before={"supported": True},
+            after={"void": True, "reason": reason}, secret=self._secret, at=now, request_id=request_id)
+        try:
+            self.gate.repository.void_support(municipality, process, proposal, supporter, now, reason, actor.sub, entry)
+        except NotStored:
+            raise NotFound.one("no_support_to_void", ("body", "national_id")) from None
+
     def void(self, municipality: str, process: str, national_id: str, reason: str, actor: Actor,
              request_id: str = "") -> VoidedBallot:
         place = self.gate.place(municipality, process)

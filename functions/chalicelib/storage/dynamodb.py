@@ -8,6 +8,7 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
     comment         PROC#<m>#<p>          COMMENT#<proposal>#<comment id>
     comment report  PROC#<m>#<p>          REPORT#<proposal>#<comment id>#<reporter hash>
     support         PROC#<m>#<p>          SUPPORT#<proposal>#<supporter hash>
+    voided support  PROC#<m>#<p>          VOIDSUPPORT#<proposal>#<supporter hash>#<voided at>
     proposer contact PRIVATE#<m>#<p>      CONTACT#<slug>                       (staff only)
     ballot          BALLOTS#<m>#<p>       BALLOT#<receipt code>                e.g. BALLOT#7K2M-9QXD-R4TA
     voided ballot   BALLOTS#<m>#<p>       VOID#<receipt code>#<voided at>      (kept, never counted)
@@ -426,6 +427,28 @@ class DynamoRepository(Repository):
                  self._put_new({"PK": proc_pk(municipality, process), "SK": f"SUPPORT#{proposal}#{supporter}",
                                 "at": at, "birth_hash": birth})]
         return not self._transact(municipality, process, items)
+
+    def void_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                     reason: str, voided_by: str, audit: AuditEntry) -> None:
+        pk = proc_pk(municipality, process)
+        existing = self._get(pk, f"SUPPORT#{proposal}#{supporter}")
+        if existing is None:
+            raise NotStored()
+        kept = _item({"PK": pk, "SK": f"VOIDSUPPORT#{proposal}#{supporter}#{at.isoformat()}",
+                      "at": existing.get("at"), "birth_hash": existing.get("birth_hash"), "voided_at": at,
+                      "void_reason": reason, "voided_by": voided_by})
+        items = [
+            {"Delete": {"TableName": self.table, "Key": {"PK": {"S": pk}, "SK": {"S": f"SUPPORT#{proposal}#{supporter}"}},
+                        "ConditionExpression": "attribute_exists(PK)"}},
+            {"Put": {"TableName": self.table, "Item": kept, "ConditionExpression": "attribute_not_exists(PK)"}},
+            audit_put(self.table, audit),
+        ]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if _cancellation_codes(err)[:1] == ["ConditionalCheckFailed"]:
+                raise NotStored() from None
+            raise
 
     def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
         item = self._get(proc_pk(municipality, process), f"SUPPORT#{proposal}#{supporter}")

@@ -46,6 +46,7 @@ class MemoryRepository(Repository):
         self._ballots: dict[tuple[str, str, str], BallotRecord] = {}
         self._supports: dict[tuple[str, str, str, str], datetime] = {}
         self._support_births: dict[tuple[str, str, str, str], str] = {}
+        self._voided_supports: list[tuple[tuple[str, str, str, str], str | None, datetime, str, str]] = []
         self._effects: dict[tuple[str, str, str, str], PendingEffect] = {}
         self._voided: dict[tuple[str, str], list[VoidedBallot]] = {}
         self._rolls: dict[tuple[str, str], Roll] = {}
@@ -168,6 +169,16 @@ class MemoryRepository(Repository):
             if birth is not None:
                 self._support_births[key] = birth
             return True
+
+    def void_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                     reason: str, voided_by: str, audit: AuditEntry) -> None:
+        key = (municipality, process, proposal, supporter)
+        with self._lock:
+            if key not in self._supports:
+                raise NotStored()
+            self.audit_log.append(audit)
+            del self._supports[key]
+            self._voided_supports.append((key, self._support_births.pop(key, None), at, reason, voided_by))
 
     def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
         return self._support_births.get((municipality, process, proposal, supporter))

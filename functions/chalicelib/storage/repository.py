@@ -147,6 +147,12 @@ class Repository(ABC):
         `birth`: the supporter's birth-date hash, stored with it (`support_birth`)."""
 
     @abstractmethod
+    def void_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
+                     reason: str, voided_by: str, audit: AuditEntry) -> None:
+        """Take a support off the count (kept apart with the reason; the supporter may support again),
+        with its audit entry, atomically; NotStored if there is no such support."""
+
+    @abstractmethod
     def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
         """The birth-date hash stored with a support (None: no such support, or stored without)."""
 
