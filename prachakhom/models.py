@@ -19,8 +19,16 @@ Slug = Annotated[
 ]
 """Lower-case ASCII words joined by hyphens: used in URLs and keys."""
 
-Money = Annotated[int, Field(ge=0, strict=True)]
-"""Whole baht, never negative, never fractional."""
+MAX_BAHT = 100_000_000_000
+"""The most any sum of money here may be: 100,000 ล้านบาท, above the annual budget of any Thai local
+government (Bangkok's, the largest, is under 100,000 ล้านบาท). A cost, a budget or a revised cost
+beyond it is a typing mistake, refused where it is typed and where it is stored."""
+
+Money = Annotated[int, Field(ge=0, le=MAX_BAHT, strict=True)]
+"""Whole baht, never negative, never fractional, at most `MAX_BAHT`."""
+
+MAX_POINTS = 1_000_000
+"""The most points a points ballot may hand out (so the most one project may get from one voter)."""
 
 ThaiText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -104,8 +112,8 @@ class PointsBallot(Model):
     """Spread `total_points` over proposals, at most `max_points_per_project` each."""
 
     kind: Literal["points"]
-    total_points: int = Field(ge=1)
-    max_points_per_project: int = Field(ge=1)
+    total_points: int = Field(ge=1, le=MAX_POINTS)
+    max_points_per_project: int = Field(ge=1, le=MAX_POINTS)
 
 
 class SupportBallot(Model):

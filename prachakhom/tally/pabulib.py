@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
+from typing import TextIO
 
 from prachakhom.tally.election import Ballot, BallotKind, Points, Pot, Profile, Project
 
@@ -172,12 +173,20 @@ def _points_ballot(line: int, voter: str, vote: list[str], points: list[str]) ->
 
 def write_pabulib(election: PabulibElection) -> str:
     """The election as `.pb` text (LF line endings) that this reader and pabutools both read back."""
-    pot, profile = election.pot, election.profile
     out = io.StringIO()
+    write_pabulib_to(out, election.meta, election.pot, election.profile.kind, election.profile.ballots,
+                     len(election.profile))
+    return out.getvalue()
+
+
+def write_pabulib_to(out: TextIO, meta: dict[str, str], pot: Pot, kind: BallotKind, ballots: Iterable[Ballot],
+                     count: int) -> None:
+    """Write `count` ballots as `.pb` text to `out` as they come (the text `write_pabulib` gives):
+    a file of any size without holding its ballots in memory."""
     w = csv.writer(out, delimiter=";", lineterminator="\n")
-    meta = {k: v for k, v in election.meta.items() if k not in _COMPUTED_META}
-    meta.update(num_projects=str(len(pot.projects)), num_votes=str(len(profile)),
-                budget=_units(pot, pot.budget), vote_type=profile.kind.value)
+    meta = {k: v for k, v in meta.items() if k not in _COMPUTED_META}
+    meta.update(num_projects=str(len(pot.projects)), num_votes=str(count),
+                budget=_units(pot, pot.budget), vote_type=kind.value)
     w.writerow(["META"])
     w.writerow(["key", "value"])
     w.writerows(meta.items())
@@ -186,14 +195,13 @@ def write_pabulib(election: PabulibElection) -> str:
     for p in pot.projects:
         w.writerow([p.id, _units(pot, p.cost), p.name or p.id])
     w.writerow(["VOTES"])
-    with_points = profile.kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
+    with_points = kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
     w.writerow(["voter_id", "vote", "points"] if with_points else ["voter_id", "vote"])
-    for i, b in enumerate(profile.ballots, start=1):
+    for i, b in enumerate(ballots, start=1):
         row = [b.voter_id or str(i), ",".join(b.selections) if b.selections else ("None" if with_points else "")]
         if with_points:
             row.append(",".join(_points_text(v) for v in b.points or ()) or "None")
         w.writerow(row)
-    return out.getvalue()
 
 
 _COMPUTED_META = {"num_projects", "num_votes", "budget", "vote_type"}
