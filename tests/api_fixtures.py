@@ -53,10 +53,12 @@ def moto_endpoint() -> str:
 
 
 def dynamodb_client(endpoint: str | None = None) -> Any:
+    """A client as the app makes it (the fault model's retries and timeouts) to the tests' moto."""
     import boto3
+    from chalicelib.storage.faults import client_config
 
     return boto3.client("dynamodb", endpoint_url=endpoint or moto_endpoint(), region_name="ap-southeast-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+                        aws_access_key_id="testing", aws_secret_access_key="testing", config=client_config())
 
 
 def new_dynamo_repository() -> Any:

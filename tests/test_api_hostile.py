@@ -26,7 +26,7 @@ from tests.api_fixtures import (
     write_idea_content,
 )
 
-PROPOSAL = {"title": "ซ่อมถนน", "summary": "หลุม", "category": "roads", "village": 1, "cost": 150000,
+PROPOSAL = {"title": "ซ่อมถนน", "summary": "หลุม", "description": "ยาว 1 กม.", "category": "roads", "village": 1, "cost": 150000,
             "author": "สมชาย"}
 
 

@@ -139,6 +139,10 @@ class PhaseService:
     def _advance_if_due(self, place: Place, today: date) -> tuple[str, PhaseMove] | None:
         """(phase left, the move) if the stored phase has ended and is not the last, else None."""
         state = self.gate.state(place)
+        if state.phase not in {p.key for p in place.process.process.phases}:
+            # staff move it by hand (the API then goes by content and the calendar); never the scheduler
+            raise LookupError(f"stored phase '{state.phase}' is not one of the process's phases: a staff "
+                              "member moves it on by hand")
         current = phase_now(place.process.process, state.phase, today)
         if current.end >= today or next_phase(place.process.process, current.key) is None:
             return None
