@@ -40,6 +40,7 @@ def make_server(app: Any, host: str, port: int, stage: str = "local") -> Any:
         LocalChalice,
         LocalDevServer,
         LocalGateway,
+        ThreadedHTTPServer,
     )
 
     _functions_on_path()
@@ -66,8 +67,11 @@ def make_server(app: Any, host: str, port: int, stage: str = "local") -> Any:
     if not isinstance(app, LocalChalice):  # `current_request` per thread, as `chalice local` does
         CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
         app.__class__ = CustomLocalChalice
+    class Server(ThreadedHTTPServer):
+        request_queue_size = 256  # a rush of residents connects at once (the default 5 resets them)
+
     config = CLIFactory(str(FUNCTIONS)).create_config_obj(chalice_stage_name=stage)
-    return LocalDevServer(app, config, host, port, handler_cls=Handler)
+    return LocalDevServer(app, config, host, port, handler_cls=Handler, server_cls=Server)
 
 
 def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:

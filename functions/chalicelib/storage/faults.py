@@ -48,6 +48,9 @@ READ_TIMEOUT = 3.0
 CONFLICT_BACKOFF = 0.05
 """Base of the full-jitter backoff between attempts of a conflicting transaction (seconds)."""
 
+MAX_CONNECTIONS = 50
+"""Kept-alive connections to DynamoDB (a Lambda uses one at a time; the local server many at once)."""
+
 RETRYABLE_CODES = frozenset({
     "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "RequestLimitExceeded",
     "LimitExceededException", "InternalServerError", "InternalFailure", "ServiceUnavailable",
@@ -64,7 +67,8 @@ RETRYABLE_REASONS = frozenset({
 def client_config() -> Config:
     """botocore's settings for the DynamoDB client (AWS and the local stack alike)."""
     return Config(retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
-                  connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, tcp_keepalive=True)
+                  connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, tcp_keepalive=True,
+                  max_pool_connections=MAX_CONNECTIONS)
 
 
 class MappedClient:
