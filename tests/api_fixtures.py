@@ -309,7 +309,7 @@ class Http:
         self.base, self.service = base, service
 
     def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-             raw: bytes | None = None, timeout: float = 30.0) -> tuple[int, Any, dict[str, str]]:
+             raw: bytes | None = None, timeout: float = 120.0) -> tuple[int, Any, dict[str, str]]:
         import http.client
         import json
         from urllib.parse import urlsplit

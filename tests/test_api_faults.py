@@ -5,6 +5,7 @@ gives the clean answer and stores nothing twice."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +187,37 @@ def test_every_fault_kind_is_retried_then_503(kind, tmp_path, monkeypatch):
         retried = kind not in ("conflict",)  # a TransactionConflictException on a PutItem: not retried by botocore
         assert faults.attempts == (MAX_ATTEMPTS if retried else 1) * faults.calls, (faults.attempts, faults.calls)
         assert scan_table(repo) == before
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.levelname} {record.name} {record.getMessage()}")
+
+
+def test_a_503_reaches_the_function_log(tmp_path, monkeypatch):
+    """The 503's warning is written where Lambda keeps it: Chalice's app logger ("prachakhom", its
+    own stdout handler), at the level the app leaves it (levels untouched here: Chalice's default,
+    ERROR, dropped every warning and info line of the API)."""
+    no_backoff(monkeypatch)
+    from app import app
+
+    repo = new_dynamo_repository()
+    seen = _Lines()
+    app.log.addHandler(seen)
+    try:
+        with api_for(make_service(write_content(tmp_path, "proposals"), repo)) as api:
+            api.get(BASE)
+            with inject(repo.client.raw, "throttle"):
+                status, data, headers = api.call("POST", BASE + "/proposals/road-village-1/comments",
+                                                 {"text": "ทดสอบ", "author": "ก"}, headers={"Idempotency-Key": "k"})
+    finally:
+        app.log.removeHandler(seen)
+    assert _is_busy(status, data, headers), (status, data)
+    assert [line for line in seen.lines if line.startswith("WARNING prachakhom.api storage unavailable")], seen.lines
 
 
 @pytest.mark.parametrize("kind", ["throttle", "read_timeout", "conflict"])

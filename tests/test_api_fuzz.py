@@ -17,7 +17,6 @@ from tests.api_fixtures import (  # isort: skip  (puts functions/ on sys.path)
     MUNI,
     PB,
     STAFF_TOKEN,
-    ballot_body,
     make_service,
     new_dynamo_repository,
     served,

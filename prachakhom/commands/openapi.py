@@ -33,7 +33,7 @@ BOOL = {"type": "boolean"}
 NULL_STR = {"type": ["string", "null"]}
 NULL_INT = {"type": ["integer", "null"]}
 FEASIBILITY = {"type": ["object", "null"], "properties": {"feasible": BOOL, "answer": STR, "revised_cost": NULL_INT}}
-PROPOSAL = {"type": "object", "required": ["slug", "title", "category", "status", "source"], "properties": {
+PROPOSAL: dict[str, Any] = {"type": "object", "required": ["slug", "title", "category", "status", "source"], "properties": {
     "slug": STR, "title": STR, "summary": STR, "description": STR, "category": STR, "village": NULL_INT,
     "cost": NULL_INT, "author": STR, "status": STR, "source": STR, "submitted_on": STR,
     "feasibility": FEASIBILITY, "comment_count": INT, "support_count": INT}}
