@@ -2,30 +2,33 @@
 
 A ballot is `{pot id: {proposal slug: points}}`: approval and budget ballots give 1 point to each
 chosen proposal, points ballots give what the voter spread. A voter fills the municipality-wide pot
-and at most one village pot (their own). Pot ids are as `prachakhom.content.pot_ids` gives them.
+and at most one village pot (their own). Pot ids are as `prachakhom.pots.pot_ids` gives them.
+
+Which version of a voter's ballot the count takes is decided here too (`counted_version`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from prachakhom.content import MUNICIPALITY_POT, ProcessDoc, ballot_cost, village_pot
-from prachakhom.content import pot_budgets as content_pot_budgets
+from prachakhom.content import ProcessDoc
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
     ApprovalBallot,
     BudgetBallot,
-    Municipality,
     PointsBallot,
     ProcessTemplate,
     Proposal,
 )
+from prachakhom.pots import ballot_cost, is_village_pot, pot_of
+from prachakhom.tally.ballot_rules import BallotProblem
 
-if TYPE_CHECKING:  # the tally package pulls in numpy: imported on first use, not at the API's cold start
+if TYPE_CHECKING:  # the tally's counting modules pull in numpy: imported on first use, not at the API's cold start
     from prachakhom.tally.ballot_rules import BallotRule
     from prachakhom.tally.election import Ballot, Pot
 
@@ -40,27 +43,6 @@ class BallotProject:
     title: str
 
 
-@dataclass(frozen=True)
-class BallotProblem:
-    """One thing wrong with a ballot: where (`loc`), a stable `code`, and the Thai `msg`."""
-
-    loc: tuple[str, ...]
-    code: str
-    msg: str
-
-
-def pot_of(rules: ProcessTemplate, village: int | None) -> str:
-    """A proposal for village n sits in `village-n` if the process has village pots."""
-    if village is not None and rules.pots.per_village:
-        return village_pot(village)
-    return MUNICIPALITY_POT
-
-
-def pot_budgets(doc: ProcessDoc, municipality: Municipality) -> dict[str, int]:
-    """Pot id → budget in baht (empty for a consultation without a budget)."""
-    return content_pot_budgets(doc.rules, doc.process.budget, municipality)
-
-
 def ballot_projects(doc: ProcessDoc, online: Iterable[tuple[str, Proposal]]) -> dict[str, BallotProject]:
     """Slug → project for every proposal on the ballot: staff-entered ones, then online ones (which
     win a shared slug). The cost is staff's revised estimate if any (`ballot_cost`)."""
@@ -68,9 +50,14 @@ def ballot_projects(doc: ProcessDoc, online: Iterable[tuple[str, Proposal]]) -> 
     projects: dict[str, BallotProject] = {}
     for slug, proposal in [*staff, *online]:
         cost = ballot_cost(proposal)
-        if proposal.status in BALLOT_PROPOSAL_STATUSES and cost is not None:
+        if is_on_ballot(proposal) and cost is not None:
             projects[slug] = BallotProject(slug, pot_of(doc.rules, proposal.village), cost, proposal.title)
     return projects
+
+
+def is_on_ballot(proposal: Proposal) -> bool:
+    """Whether voters may choose the proposal: found feasible (or already decided) and with a cost."""
+    return proposal.status in BALLOT_PROPOSAL_STATUSES and ballot_cost(proposal) is not None
 
 
 def check_ballot(
@@ -82,13 +69,13 @@ def check_ballot(
     """Every problem with the ballot (empty list: the ballot is valid under the rule in force)."""
     rule = rules.ballot
     if not isinstance(rule, ApprovalBallot | BudgetBallot | PointsBallot):
-        return [BallotProblem(("body",), "not_a_vote", message("not_a_vote"))]
+        return [_problem(("body",), "not_a_vote")]
     problems = _check_pots(choices, budgets)
     if problems:
         return problems
     filled = {pot: chosen for pot, chosen in choices.items() if chosen}
     if not filled:
-        return [BallotProblem(("body", "choices"), "empty_ballot", message("empty_ballot"))]
+        return [_problem(("body", "choices"), "empty_ballot")]
     for pot, chosen in filled.items():
         loc = ("body", "choices", pot)
         problems += _check_projects(loc, pot, chosen, projects)
@@ -102,11 +89,10 @@ def _check_pots(choices: Choices, budgets: Mapping[str, int]) -> list[BallotProb
     known = ", ".join(budgets)
     for pot in choices:
         if pot not in budgets:
-            problems.append(BallotProblem(("body", "choices", pot), "unknown_pot",
-                                          message("unknown_pot", pot=pot, choices=known)))
-    villages = [pot for pot, chosen in choices.items() if pot.startswith("village-") and chosen]
+            problems.append(_problem(("body", "choices", pot), "unknown_pot", pot=pot, choices=known))
+    villages = [pot for pot, chosen in choices.items() if is_village_pot(pot) and chosen]
     if len(villages) > 1:
-        problems.append(BallotProblem(("body", "choices"), "one_village", message("one_village")))
+        problems.append(_problem(("body", "choices"), "one_village"))
     return problems
 
 
@@ -117,7 +103,7 @@ def _check_projects(
     for slug in chosen:
         project = projects.get(slug)
         if project is None or project.pot != pot:
-            problems.append(BallotProblem((*loc, slug), "not_on_ballot", message("not_on_ballot", project=slug)))
+            problems.append(_problem((*loc, slug), "not_on_ballot", project=slug))
     return problems
 
 
@@ -155,11 +141,42 @@ def _check_rule(
     budget: int,
 ) -> list[BallotProblem]:
     """The rule itself (counts, budget cap and minimum share, points): the tally's own check."""
-    from prachakhom.tally.ballot_rules import check_ballot as check_pot_ballot
+    from prachakhom.tally.ballot_rules import check_pot_ballot
 
     pot = tally_pot(loc[-1], budget, projects)
     found = check_pot_ballot(tally_rule(rule), tally_ballot(rule, chosen), pot)
-    return [BallotProblem((*loc, p.project_id) if p.project_id else loc, p.code, p.message) for p in found]
+    return [replace(p, loc=(*loc, *p.loc)) for p in found]
+
+
+def _problem(loc: tuple[str, ...], code: str, **params: object) -> BallotProblem:
+    return BallotProblem(code, message(code, **params), loc)
+
+
+class BallotVersionLike(Protocol):
+    """A stored version of one voter's ballot: when the server wrote it."""
+
+    @property
+    def at(self) -> datetime: ...
+
+
+V = TypeVar("V", bound=BallotVersionLike)
+
+
+def counted_version(versions: Sequence[V], closed_at: datetime | None) -> V | None:
+    """The version of one voter's ballot that the count takes: the last written at or before the
+    close of the vote (`closed_at`); None if every version was written after it (not counted).
+
+    Without a recorded close (the vote is still open, or the process never had one stored) the latest
+    version counts. Versions written at the same instant count in the order given (the later write wins).
+    Why the close is the cut-off, although a write does not check the phase, is argued in the API's
+    `cast_ballot`.
+    """
+    if not versions:
+        return None
+    if closed_at is None:
+        return versions[-1]
+    before = [v for v in versions if v.at <= closed_at]
+    return sorted(before, key=lambda v: v.at)[-1] if before else None  # stable: equal times → later write
 
 
 RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -21,21 +21,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from prachakhom.errors import ContentError, Problem, display_path
 from prachakhom.models import (
-    Budget,
+    BALLOT_PROPOSAL_STATUSES,
     Municipality,
     Process,
     ProcessTemplate,
-    Project,
     Proposal,
+    TrackedProject,
 )
 from prachakhom.phase import check_schedule
+from prachakhom.pots import ballot_cost, pot_budgets, pot_ids, pot_of
+
+if TYPE_CHECKING:  # the tally's reader is imported when a process has ballot files
+    from prachakhom.tally.pabulib import PabulibElection
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -57,7 +61,7 @@ class ProposalDoc:
 @dataclass(frozen=True)
 class ProjectDoc:
     slug: str
-    project: Project
+    project: TrackedProject
     body: str
     path: Path
 
@@ -74,6 +78,9 @@ class ProcessDoc:
     ballot_files: dict[str, Path]
     """Pot id (`municipality`, `village-<n>`) → anonymised ballots in Pabulib format."""
     path: Path
+    ballots: dict[str, PabulibElection] = field(default_factory=dict)
+    """Pot id → the ballot file as parsed (and checked) while loading: read once per load, used by
+    the results pages."""
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,7 @@ def _load_process(
     rules = _rules_for(process, templates, path, col) if process is not None else None
     # proposals and projects are checked on their own even when the process file is broken
     proposals = _load_docs(pdir / "proposals", Proposal, col)
-    projects = _load_docs(pdir / "projects", Project, col)
+    projects = _load_docs(pdir / "projects", TrackedProject, col)
     if process is None or rules is None:
         return None
     for p in check_schedule(rules.phases, process.phases):
@@ -271,46 +278,14 @@ def _load_process(
     if municipality is None:
         return None
     ballot_files = _ballot_files(pdir / "ballots", rules, municipality, col)
+    ballots = {}
     for pot_id, ballot_path in ballot_files.items():
-        _check_ballot_file(ballot_path, pot_id, process, rules, municipality, proposal_docs, col)
+        election = _check_ballot_file(ballot_path, pot_id, process, rules, municipality, proposal_docs, col)
+        if election is not None:
+            ballots[pot_id] = election
     return ProcessDoc(
-        pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir
+        pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir, ballots
     )
-
-
-MUNICIPALITY_POT = "municipality"
-
-
-def pot_ids(rules: ProcessTemplate, municipality: Municipality) -> list[str]:
-    """The pots a process has: `village-<n>` for each village (if per-village), then `municipality`."""
-    pots = [village_pot(v.number) for v in municipality.villages] if rules.pots.per_village else []
-    if rules.pots.municipality_wide:
-        pots.append(MUNICIPALITY_POT)
-    return pots
-
-
-def village_pot(number: int) -> str:
-    return f"village-{number}"
-
-
-def pot_village(pot_id: str) -> int | None:
-    """The village number of a `village-<n>` pot; None for the municipality-wide pot."""
-    return None if pot_id == MUNICIPALITY_POT else int(pot_id.removeprefix("village-"))
-
-
-def pot_budgets(rules: ProcessTemplate, budget: Budget | None, municipality: Municipality) -> dict[str, int]:
-    """Pot id → baht, in ballot order. The municipality-wide pot holds `municipality_wide`, or, when
-    that is not given, whatever the villages leave of the total."""
-    if budget is None:
-        return {}
-    pots = {
-        pot: budget.villages.get(village, 0)
-        for pot in pot_ids(rules, municipality)
-        if (village := pot_village(pot)) is not None
-    }
-    if rules.pots.municipality_wide:
-        pots[MUNICIPALITY_POT] = budget.municipality_wide or (budget.total - sum(budget.villages.values()))
-    return pots
 
 
 def _ballot_files(
@@ -405,29 +380,30 @@ def _check_ballot_file(
     municipality: Municipality,
     proposals: dict[str, ProposalDoc],
     col: _Collector,
-) -> None:
-    """A ballots file must be readable Pabulib whose budget and projects match this process's pot."""
+) -> PabulibElection | None:
+    """A ballots file must be readable Pabulib whose budget and projects match this process's pot;
+    returns it as parsed (None if it cannot be read)."""
     from prachakhom.tally.pabulib import PabulibError, read_pabulib_file
 
     try:
         election = read_pabulib_file(path)
     except (PabulibError, UnicodeDecodeError) as err:
         col.add(path, "", f"not a valid Pabulib file: {err}")
-        return
+        return None
     expected = pot_budgets(rules, process.budget, municipality).get(pot_id)
     if expected is not None and election.pot.to_units(election.pot.budget) != expected:
         col.add(path, "META.budget", f"budget {election.pot.to_units(election.pot.budget)} differs from "
                 f"this pot's budget in process.yaml ({expected})")
-    village = pot_village(pot_id)
     for project in election.pot.projects:
         doc = proposals.get(project.id)
         if doc is None:
             col.add(path, f"PROJECTS.{project.id}", "no proposal with this slug in the process")
-        elif doc.proposal.village != village:
+        elif pot_of(rules, doc.proposal.village) != pot_id:
             col.add(path, f"PROJECTS.{project.id}", f"the proposal belongs to another pot than {pot_id}")
-        elif election.pot.to_units(project.cost) != proposal_cost(doc):
+        elif election.pot.to_units(project.cost) != ballot_cost(doc.proposal):
             col.add(path, f"PROJECTS.{project.id}", f"cost {election.pot.to_units(project.cost)} differs from "
-                    f"the proposal's cost ({proposal_cost(doc)})")
+                    f"the proposal's cost ({ballot_cost(doc.proposal)})")
+    return election
 
 
 def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple[M, str, Path]]:
@@ -470,8 +446,8 @@ def _check_proposals(
     for doc in proposals.values():
         p = doc.proposal
         _check_place(doc.path, p.category, p.village, rules, municipality, col)
-        on_ballot = rules.kind == "budgeting" and p.status in {"feasible", "selected", "not_selected"}
-        if on_ballot and proposal_cost(doc) is None:
+        on_ballot = rules.kind == "budgeting" and p.status in BALLOT_PROPOSAL_STATUSES
+        if on_ballot and ballot_cost(p) is None:
             col.add(doc.path, "cost", "a proposal on the ballot needs a cost (or feasibility.revised_cost)")
         if p.status in {"feasible", "infeasible"} and p.feasibility is None:
             col.add(doc.path, "feasibility", f"status '{p.status}' needs the staff's feasibility answer")
@@ -504,16 +480,3 @@ def _check_unique_dla_codes(content: Content, col: _Collector) -> None:
 def _subdirs(folder: Path) -> Iterator[Path]:
     if folder.is_dir():
         yield from sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def proposal_cost(doc: ProposalDoc) -> int | None:
-    """The cost on the ballot: staff's revised estimate if any, else the proposer's."""
-    return ballot_cost(doc.proposal)
-
-
-def ballot_cost(proposal: Proposal) -> int | None:
-    """Staff's revised estimate if any, else the proposer's own."""
-    review = proposal.feasibility
-    if review is not None and review.revised_cost is not None:
-        return review.revised_cost
-    return proposal.cost

@@ -1,7 +1,8 @@
-"""Thai messages for residents, by code: the one catalogue the API and the core draw from.
+"""Thai for residents, by code: the one catalogue the API, the core and the site generator draw from.
 
-Codes are stable English identifiers (clients and tests match on them); the text is what a
-resident reads. Staff-facing and log messages stay in English next to the code that raises them.
+Labels (actions, proposal and project statuses, places) and messages (errors, receipts). Codes are
+stable English identifiers (clients and tests match on them); the text is what a resident reads.
+Staff-facing and log messages stay in English next to the code that raises them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,27 @@ ACTION_TH: dict[str, str] = {
     "vote": "ลงคะแนน",
     "follow": "ติดตามความคืบหน้า",
 }
+
+PROPOSAL_STATUS_TH: dict[str, str] = {
+    # the statuses residents see (`models.PUBLIC_PROPOSAL_STATUSES`); the pages' status filter lists them
+    "published": "รอคัดกรอง",
+    "feasible": "ผ่านการคัดกรอง",
+    "infeasible": "ไม่ผ่านการคัดกรอง",
+    "selected": "ได้รับเลือก",
+    "not_selected": "ไม่ได้รับเลือก",
+    "withdrawn": "ถอนข้อเสนอ",
+}
+
+PROJECT_STATUS_TH: dict[str, str] = {
+    "planned": "รอดำเนินการ",
+    "in_progress": "กำลังดำเนินการ",
+    "delayed": "ล่าช้า",
+    "completed": "เสร็จแล้ว",
+    "cancelled": "ยกเลิก",
+}
+
+WHOLE_AREA_TH = "ทั้งท้องถิ่น"
+"""Where a municipality-wide proposal, project or pot is: the whole area, not one village."""
 
 MESSAGES_TH: dict[str, str] = {
     # request shape (pydantic error types and our own)
@@ -92,6 +114,14 @@ MESSAGES_TH: dict[str, str] = {
     "one_village": "ลงคะแนนได้เฉพาะหมู่บ้านของท่านหมู่บ้านเดียว",
     "not_on_ballot": "โครงการ “{project}” ไม่อยู่ในบัตรของกองงบประมาณนี้",
     "duplicate_project": "เลือกโครงการ “{project}” ซ้ำ",
+    "unknown_project": "ไม่พบโครงการ “{project}” ในกองงบประมาณนี้",
+    "too_few_projects": "ต้องเลือกอย่างน้อย {minimum} โครงการ (เลือกไว้ {count})",
+    "too_many_projects": "เลือกได้ไม่เกิน {maximum} โครงการ (เลือกไว้ {count})",
+    "over_budget": "รวมค่าใช้จ่าย {total} เกินวงเงิน {cap}",
+    "under_min_share": "ต้องใช้งบประมาณอย่างน้อย {percent}% ของวงเงิน (ใช้ไป {total})",
+    "points_not_positive": "คะแนนของโครงการ “{project}” ต้องมากกว่า 0",
+    "too_many_points_for_project": "ให้คะแนนโครงการ “{project}” ได้ไม่เกิน {maximum}",
+    "too_many_points": "คะแนนรวม {total} เกิน {maximum}",
     "points_expected": "กระบวนการนี้ให้คะแนนเป็นแต้ม ส่งเป็น {{โครงการ: แต้ม}}",
     "list_expected": "ส่งรายการโครงการที่เลือก",
     "too_many_changes": "แก้ไขบัตรได้ไม่เกิน {maximum} ครั้ง",
@@ -107,6 +137,21 @@ MESSAGES_TH: dict[str, str] = {
     "not_supportable": "ข้อเสนอนี้ยังไม่เปิดให้สนับสนุน",
     # comments
     "already_reported": "ท่านรายงานความคิดเห็นนี้แล้ว",
+    # staff sign-in (chalicelib/auth.py, chalicelib/cognito.py) and permissions
+    "sign_in_required": "กรุณาเข้าสู่ระบบเจ้าหน้าที่ก่อน (คำขอนี้ไม่มีข้อมูลการเข้าสู่ระบบ)",
+    "token_invalid": (
+        "ข้อมูลการเข้าสู่ระบบไม่ถูกต้องหรือไม่ได้ออกโดยระบบนี้ "
+        "กรุณาออกจากระบบแล้วเข้าสู่ระบบใหม่"
+    ),
+    "token_expired": "การเข้าสู่ระบบหมดอายุแล้ว กรุณาเข้าสู่ระบบใหม่",
+    "auth_unavailable": "ระบบตรวจสอบการเข้าสู่ระบบขัดข้องชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่",
+    "sign_in_failed": "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง กรุณาตรวจสอบแล้วลองใหม่",
+    "password_change_required": "กรุณาตั้งรหัสผ่านใหม่ก่อนเข้าสู่ระบบครั้งแรก",
+    "account_disabled": "บัญชีนี้ใช้งานไม่ได้ กรุณาติดต่อผู้ดูแลระบบของท้องถิ่น",
+    "forbidden": (
+        "บัญชีของท่านไม่มีสิทธิ์{action}ในท้องถิ่นนี้ "
+        "หากจำเป็นต้องใช้ กรุณาติดต่อผู้ดูแลระบบของท้องถิ่น"
+    ),
     # staff
     "unauthorized": "Staff token missing or wrong for this municipality",
     "phase_conflict": "The process is in phase '{current}', not '{expected}'; reload and try again",
@@ -117,6 +162,41 @@ MESSAGES_TH: dict[str, str] = {
         "เลือก “ไม่เผยแพร่” (reject) หรือให้ผู้เสนอส่งใหม่ในรอบถัดไป"
     ),
 }
+
+
+ROLE_TH: dict[str, str] = {
+    "admin": "ผู้ดูแลระบบของท้องถิ่น",
+    "moderator": "ผู้ตรวจสอบข้อเสนอและความคิดเห็น",
+    "data_entry": "ผู้บันทึกข้อมูล",
+    "reviewer": "ผู้พิจารณาความเป็นไปได้",
+    "national": "เจ้าหน้าที่ส่วนกลาง",
+}
+"""Staff roles (`prachakhom.staff.Role`) as the console names them."""
+
+ALL_PLACES_TH = "ทุกท้องถิ่น"
+"""Where a national grant (`prachakhom.staff.ALL_MUNICIPALITIES`) applies."""
+DEMO_ACCOUNT_TH = "{role} {place} (บัญชีทดลอง)"
+"""The name of a demo staff account (`prachakhom demo`): its role, its place, and that it is a test one."""
+
+STAFF_ACTION_TH: dict[str, str] = {
+    "view": "ดูข้อมูลสำหรับเจ้าหน้าที่",
+    "read_contacts": "ดูข้อมูลติดต่อของผู้เสนอ",
+    "moderate": "ตรวจสอบข้อเสนอและความคิดเห็น",
+    "assign_review": "มอบหมายผู้พิจารณาความเป็นไปได้",
+    "review_feasibility": "พิจารณาความเป็นไปได้ของข้อเสนอ",
+    "enter_proposals": "บันทึกข้อเสนอจากเวทีประชาคม",
+    "check_in": "ลงทะเบียนผู้เข้าร่วม",
+    "enter_paper_ballots": "บันทึกบัตรลงคะแนนแบบกระดาษ",
+    "reconcile": "ตรวจสอบบัตรที่ลงทั้งแบบกระดาษและออนไลน์",
+    "change_phase": "เปลี่ยนขั้นตอนของกระบวนการ",
+    "edit_process": "แก้ไขกระบวนการ",
+    "manage_voter_roll": "จัดการบัญชีรายชื่อผู้มีสิทธิ์",
+    "track_projects": "บันทึกความคืบหน้าโครงการ",
+    "manage_staff": "จัดการบัญชีเจ้าหน้าที่",
+    "read_audit": "ดูบันทึกการดำเนินงานของเจ้าหน้าที่",
+    "publish_template": "เผยแพร่แม่แบบกระบวนการ",
+}
+"""Staff actions (`prachakhom.staff.Action`), to be read after "ไม่มีสิทธิ์"."""
 
 
 def message(code: str, **params: object) -> str:

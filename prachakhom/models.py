@@ -122,9 +122,11 @@ class SupportBallot(Model):
     kind: Literal["support"]
 
 
-BallotRule = Annotated[
+BallotSettings = Annotated[
     ApprovalBallot | BudgetBallot | PointsBallot | SupportBallot, Field(discriminator="kind")
 ]
+"""The ballot a template (or a process override) asks for, as staff write it. The tally checks one
+pot's ballot against the matching `prachakhom.tally.ballot_rules.BallotRule` (`prachakhom.ballot.tally_rule`)."""
 
 TallyMethod = Literal["greedy", "greedy-no-skip", "mes", "mes-add1", "none"]
 
@@ -168,7 +170,7 @@ class ProcessTemplate(Model):
     phases: list[PhaseDefinition] = Field(min_length=1)
     categories: list[Category] = Field(min_length=1)
     proposal_form: list[FormField] = Field(min_length=1)
-    ballot: BallotRule
+    ballot: BallotSettings
     tally: TallySettings = TallySettings()
     pots: Pots = Pots()
     eligibility: Eligibility
@@ -329,8 +331,10 @@ class Milestone(Model):
     done_on: date | None = None
 
 
-class Project(Model):
-    """A selected proposal being carried out; written by staff."""
+class TrackedProject(Model):
+    """A selected proposal being carried out, tracked in public (status, progress, money spent,
+    milestones); written by staff in `projects/*.md`. Not to be confused with a project on a ballot
+    (`prachakhom.tally.election.Project`: an id, a cost, a pot)."""
 
     title: ThaiText
     proposal: Slug | None = None

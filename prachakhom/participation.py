@@ -1,18 +1,18 @@
-"""Which resident action is allowed in which phase, and the Thai refusal that says when it is.
+"""Which resident action is allowed in which phase, the Thai refusal that says when it is, and
+when a process's outcome is public.
 
-The current phase comes from, in order: what the API stored (staff or the scheduler moved the
-process on), the content's `current_phase`, the calendar.
+The phase in force is `prachakhom.phase.phase_now` (stored by the API, else the content's, else the
+calendar's); the functions here take its key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from prachakhom.messages import ACTION_TH
 from prachakhom.models import PhaseDates, Process, ProcessTemplate
-from prachakhom.phase import current_phase
 from prachakhom.thai import thai_date
 
 
@@ -24,15 +24,6 @@ class PhaseRefusal:
     current: str
     allowed: tuple[str, ...]
     message: str
-
-
-def phase_now(process: Process, stored_phase: str | None, today: date) -> PhaseDates:
-    """The phase in force: the stored one if any, else content's choice, else the calendar."""
-    if stored_phase:
-        for phase in process.phases:
-            if phase.key == stored_phase:
-                return phase
-    return current_phase(process, today)
 
 
 def phases_allowing(rules: ProcessTemplate, action: str) -> list[str]:
@@ -108,3 +99,15 @@ def accepted_in_phase(rules: ProcessTemplate, history: Sequence[tuple[str, datet
     phase = phase_at(history, at)
     known = {p.key: p.actions for p in rules.phases}
     return phase is None or phase not in known or action in known[phase]
+
+
+def outcome_public(rules: ProcessTemplate, current: str) -> bool:
+    """True once the process's outcome may be published (the results page, the ballots' files).
+
+    A process with a vote: once voting has closed (`voting_closed`). A consultation without a vote
+    phase (ideas and supports): once its last phase — the municipality's summary and response — is
+    current; supports keep changing until then, so an earlier count would not be the outcome.
+    """
+    if phases_allowing(rules, "vote"):
+        return voting_closed(rules, current)
+    return current == rules.phases[-1].key

@@ -2,7 +2,8 @@
 
 A process follows its template's phases in order; the schedule gives each phase a first and a
 last day (both inclusive), and the next phase starts the day after. Staff may move a process
-on by hand (`current_phase`), which wins over the calendar.
+on by hand (`current_phase` in the content, or through the API, which stores it), which wins over
+the calendar (`phase_now`).
 """
 
 from __future__ import annotations
@@ -62,12 +63,15 @@ def phase_on(dates: list[PhaseDates], today: date) -> PhaseDates:
     return dates[0] if today < dates[0].start else dates[-1]
 
 
-def current_phase(process: Process, today: date) -> PhaseDates:
-    """Staff's explicit choice if any, else the calendar's."""
-    if process.current_phase:
-        for phase in process.phases:
-            if phase.key == process.current_phase:
-                return phase
+def phase_now(process: Process, stored_phase: str | None, today: date) -> PhaseDates:
+    """The phase in force — the one rule, for the API, the rebuild and the pages: the phase the API
+    stored (staff or the scheduler moved the process on) if any, else the content's `current_phase`
+    (staff moved it by hand in the files), else the calendar's."""
+    for chosen in (stored_phase, process.current_phase):
+        if chosen:
+            for phase in process.phases:
+                if phase.key == chosen:
+                    return phase
     return phase_on(process.phases, today)
 
 
@@ -80,8 +84,3 @@ def next_phase(process: Process, key: str) -> PhaseDates | None:
 def days_left(phase: PhaseDates, today: date) -> int:
     """Days until the phase closes, counting today; 0 once it has ended."""
     return max(0, (phase.end - today).days + 1)
-
-
-def is_finished(process: Process, today: date) -> bool:
-    """The last phase is current."""
-    return current_phase(process, today).key == process.phases[-1].key

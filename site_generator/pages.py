@@ -21,9 +21,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from prachakhom.content import MunicipalityDoc
+from prachakhom.messages import ACTION_TH, PROPOSAL_STATUS_TH
 from prachakhom.thai import baht, thai_date, thai_date_range
 from site_generator.thai_text import slugify
-from site_generator.views import ACTION_LABELS, PROPOSAL_STATUS_LABELS, ProcessView
+from site_generator.views import ProcessView
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -61,7 +62,7 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         staff_markdown=staff_markdown,
         url_param=lambda text: quote(str(text), safe=""),
     )
-    env.globals.update(ACTION_LABELS=ACTION_LABELS, status_labels=PROPOSAL_STATUS_LABELS, site_url="")
+    env.globals.update(ACTION_LABELS=ACTION_TH, status_labels=PROPOSAL_STATUS_TH, site_url="")
     return env
 
 

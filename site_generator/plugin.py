@@ -1,7 +1,8 @@
 """The MkDocs plugin: content + stored data → generated pages, through MkDocs' own build.
 
 - `on_config` loads and validates the content (stopping the build with the full problem report),
-  and prepares the view models and page sources;
+  and prepares the view models (each built once, complete and frozen: `site_generator.views`)
+  and page sources;
 - `on_files` adds the generated pages and the self-hosted assets (`File.generated`);
 - `on_page_markdown` / `on_page_content` give each generated page its metadata and its HTML
   (rendered by Jinja, not Markdown) and a table of contents from its headings;
@@ -25,8 +26,10 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs.utils.templates import TemplateContext
 
 from prachakhom.content import Content, load_content
 from prachakhom.errors import ContentError
@@ -39,7 +42,6 @@ from site_generator.pages import (
     national_pages,
     page_environment,
 )
-from site_generator.results import process_results
 from site_generator.thai_text import segment
 from site_generator.views import municipality_views
 
@@ -77,7 +79,8 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         slug = self.config.municipality
         if not slug:
             entries = [
-                (m, municipality_views(m, today, data_dir)) for m in self.content.municipalities.values()
+                (m, municipality_views(m, today, data_dir, with_results=False))
+                for m in self.content.municipalities.values()
             ]
             self.pages = national_pages(env, entries, today)
             return config
@@ -86,7 +89,6 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         doc = self.content.municipalities[slug]
         views = municipality_views(doc, today, data_dir)
         for view in views:
-            view.outcome = process_results(view)
             if view.outcome is not None:
                 for name, text in view.outcome.files.items():
                     self.data_files[f"{view.slug}/results/data/{name}"] = text
@@ -126,8 +128,8 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
 
     @event_priority(-100)  # after the search plugin has indexed page.content
     def on_page_context(
-        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: object
-    ) -> dict[str, Any]:
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
         generated = self.pages.get(page.file.src_uri)
         if generated is not None and generated.actions:
             page.content = (page.content or "") + generated.actions

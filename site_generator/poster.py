@@ -57,7 +57,7 @@ def poster_html(content_dir: Path, municipality: str, process: str, site_url: st
         if place is None:
             known = ", ".join(str(v.number) for v in doc.municipality.villages) or "none"
             raise ValueError(f"{municipality} has no village {village} (villages: {known})")
-    view = process_view(doc.municipality, doc.processes[process], today, None)
+    view = process_view(doc.municipality, doc.processes[process], today, None, with_results=False)
     url = process_url(site_url, municipality, process, village)
     fonts = {name: base64.b64encode(data).decode("ascii") for name, data in font_files(cache_dir).items()}
     env = page_environment()

@@ -7,10 +7,13 @@ CSV and JSON next to the results, with their SHA-256 and the kit version, and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from prachakhom import __version__
+from prachakhom.models import ProcessTemplate
 from prachakhom.tally import (
     Outcome,
     ProjectResult,
@@ -18,12 +21,14 @@ from prachakhom.tally import (
     export_csv,
     export_json,
     export_pb,
-    read_pabulib_file,
     sha256_hex,
     tally,
 )
 from prachakhom.tally.tiebreaking import DESCRIPTIONS_TH
-from site_generator.views import PotView, ProcessView, ProposalView
+
+if TYPE_CHECKING:  # the views build the results (`site_generator.views.process_view`)
+    from prachakhom.tally.pabulib import PabulibElection
+    from site_generator.views import PotView, ProposalView
 
 RULE_NAMES_TH = {
     "greedy": "คะแนนสูงสุดก่อน (ข้ามโครงการที่งบประมาณเหลือไม่พอ)",
@@ -56,9 +61,9 @@ class ResultRow:
 class PotResult:
     pot: PotView
     outcome: Outcome
-    rows: list[ResultRow]
+    rows: tuple[ResultRow, ...]
     ballots: int
-    downloads: list[Download]
+    downloads: tuple[Download, ...]
 
     @property
     def budget_used(self) -> int:
@@ -73,44 +78,51 @@ class PotResult:
         return [t for t in self.outcome.ties if t.decided_winner]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProcessResults:
     rule: str
     rule_name: str
     tie_breaking: str
     kit_version: str
-    pots: list[PotResult]
-    files: dict[str, str] = field(default_factory=dict)
+    pots: tuple[PotResult, ...]
+    files: Mapping[str, str]
     """File name → text, published under `<process>/results/data/`."""
 
 
-def process_results(view: ProcessView) -> ProcessResults | None:
-    """The outcome of every pot that has ballots, once voting has closed; None before."""
-    method = view.rules.tally.method
-    if not view.voting_closed or method == "none" or not view.ballot_files:
+def process_results(
+    rules: ProcessTemplate,
+    pots: Sequence[PotView],
+    proposals: Sequence[ProposalView],
+    elections: Mapping[str, PabulibElection],
+) -> ProcessResults | None:
+    """The outcome of every pot that has ballots (None: the process is not tallied, or has no ballots).
+
+    The caller decides when the outcome is public (`prachakhom.participation.outcome_public`); the
+    ballots are parsed once, by whoever read the file (`site_generator.views._elections`)."""
+    method = rules.tally.method
+    if method == "none" or not elections:
         return None
-    tie_breaking = TieBreaking(view.rules.tally.tie_breaking)
-    proposals = {p.slug: p for p in view.proposals}
-    results = ProcessResults(
-        method, RULE_NAMES_TH[method], DESCRIPTIONS_TH[tie_breaking], __version__, pots=[]
-    )
-    for pot in view.pots:
-        path = view.ballot_files.get(pot.pot_id)
-        if path is None:
+    tie_breaking = TieBreaking(rules.tally.tie_breaking)
+    by_slug = {p.slug: p for p in proposals}
+    results: list[PotResult] = []
+    files: dict[str, str] = {}
+    for pot in pots:
+        election = elections.get(pot.pot_id)
+        if election is None:
             continue
-        election = read_pabulib_file(path)
         # min_score=1: a project nobody voted for is never funded, even if money is left
-        outcome = tally(election.pot, election.profile, method, view.rules.tally.utility, tie_breaking, min_score=1)
-        rows = [
-            ResultRow(r, proposals.get(r.project_id), int(election.pot.to_units(r.cost)), r.score)
+        outcome = tally(election.pot, election.profile, method, rules.tally.utility, tie_breaking, min_score=1)
+        rows = tuple(
+            ResultRow(r, by_slug.get(r.project_id), int(election.pot.to_units(r.cost)), r.score)
             for r in sorted(outcome.projects, key=lambda r: (not r.selected, -r.score))
-        ]
+        )
         exports = {
             f"{pot.pot_id}.pb": ("Pabulib (.pb)", export_pb(election.pot, election.profile, {"rule": method})),
             f"{pot.pot_id}.csv": ("CSV", export_csv(election.pot, election.profile)),
             f"{pot.pot_id}.json": ("JSON", export_json(election.pot, election.profile)),
         }
-        downloads = [Download(label, name, sha256_hex(text)) for name, (label, text) in exports.items()]
-        results.files.update({name: text for name, (_, text) in exports.items()})
-        results.pots.append(PotResult(pot, outcome, rows, len(election.profile), downloads))
-    return results
+        downloads = tuple(Download(label, name, sha256_hex(text)) for name, (label, text) in exports.items())
+        files.update({name: text for name, (_, text) in exports.items()})
+        results.append(PotResult(pot, outcome, rows, len(election.profile), downloads))
+    return ProcessResults(method, RULE_NAMES_TH[method], DESCRIPTIONS_TH[tie_breaking], __version__,
+                          tuple(results), files)

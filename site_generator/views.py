@@ -2,27 +2,27 @@
 
 Nothing here escapes or formats HTML: the templates do that through Jinja's autoescape. This
 module only decides *what* is shown (which proposals are public, which phase is current, how
-much each pot holds).
+much each pot holds), always through the core's one rule for it (`prachakhom.phase.phase_now`,
+`prachakhom.participation.outcome_public`, `prachakhom.pots`), and Thai labels come from the core's
+one catalogue (`prachakhom.messages`).
+
+Each `ProcessView` is built in one pass, complete — the results of a closed vote included — and
+frozen: nothing patches it afterwards. Each ballot file is parsed once per build: content's files by
+the loader (`ProcessDoc.ballots`), the API's exported files here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from prachakhom.ballot import pot_of
-from prachakhom.content import (
-    MunicipalityDoc,
-    ProcessDoc,
-    ProposalDoc,
-    pot_budgets,
-    pot_village,
-    proposal_cost,
-)
+from prachakhom.ballot import is_on_ballot
+from prachakhom.content import MunicipalityDoc, ProcessDoc, ProposalDoc
+from prachakhom.messages import PROJECT_STATUS_TH, PROPOSAL_STATUS_TH, WHOLE_AREA_TH
 from prachakhom.models import (
-    BALLOT_PROPOSAL_STATUSES,
     PUBLIC_PROPOSAL_STATUSES,
     Category,
     Municipality,
@@ -30,44 +30,22 @@ from prachakhom.models import (
     PhaseDefinition,
     Process,
     ProcessTemplate,
-    Project,
     Proposal,
+    TrackedProject,
     Village,
 )
-from prachakhom.phase import current_phase, days_left
+from prachakhom.participation import outcome_public, voting_closed
+from prachakhom.phase import days_left, phase_now
+from prachakhom.pots import ballot_cost, pot_budgets, pot_of, pot_village
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
+from site_generator.results import ProcessResults, process_results
 
 if TYPE_CHECKING:
-    from site_generator.results import ProcessResults
-
-PROPOSAL_STATUS_LABELS = {
-    "published": "รอคัดกรอง",
-    "feasible": "ผ่านการคัดกรอง",
-    "infeasible": "ไม่ผ่านการคัดกรอง",
-    "selected": "ได้รับเลือก",
-    "not_selected": "ไม่ได้รับเลือก",
-    "withdrawn": "ถอนข้อเสนอ",
-}
-PROJECT_STATUS_LABELS = {
-    "planned": "รอดำเนินการ",
-    "in_progress": "กำลังดำเนินการ",
-    "delayed": "ล่าช้า",
-    "completed": "เสร็จแล้ว",
-    "cancelled": "ยกเลิก",
-}
-ACTION_LABELS = {
-    "propose": "เสนอโครงการ",
-    "comment": "แสดงความคิดเห็น",
-    "support": "สนับสนุนแนวคิด",
-    "vote": "ลงคะแนน",
-    "follow": "ติดตามความคืบหน้า",
-}
-WHOLE_AREA = "ทั้งท้องถิ่น"
-
+    from prachakhom.tally.pabulib import PabulibElection
 
 def place_name(village: Village | None) -> str:
     """"หมู่ที่ 3 บ้านนา", or the whole area for municipality-wide proposals and projects."""
-    return f"หมู่ที่ {village.number} {village.name}" if village else WHOLE_AREA
+    return f"หมู่ที่ {village.number} {village.name}" if village else WHOLE_AREA_TH
 
 
 @dataclass(frozen=True)
@@ -78,33 +56,34 @@ class CommentView:
     author: str
     text: str
     created_on: date
-    replies: list[CommentView] = field(default_factory=list)
+    replies: tuple[CommentView, ...] = ()
 
 
-def comment_threads(stored: list[StoredComment]) -> list[CommentView]:
+def comment_threads(stored: list[StoredComment]) -> tuple[CommentView, ...]:
     """Top-level comments in order, each with its replies; a reply whose parent is missing is dropped."""
-    views = {c.id: CommentView(c.id, c.author, c.text, c.created_at.date()) for c in stored}
-    top = []
+    replies: dict[str, list[StoredComment]] = {}
     for c in stored:
-        if c.parent is None:
-            top.append(views[c.id])
-        elif c.parent in views:
-            views[c.parent].replies.append(views[c.id])
-    return top
+        if c.parent is not None:
+            replies.setdefault(c.parent, []).append(c)
+
+    def view(c: StoredComment, children: tuple[CommentView, ...] = ()) -> CommentView:
+        return CommentView(c.id, c.author, c.text, c.created_at.date(), children)
+
+    return tuple(view(c, tuple(view(r) for r in replies.get(c.id, []))) for c in stored if c.parent is None)
 
 
 @dataclass(frozen=True)
 class ProposalView:
     slug: str
     proposal: Proposal
-    paragraphs: list[str]
+    paragraphs: tuple[str, ...]
     category: Category
     village: Village | None
     cost: int | None
     status_label: str
     comment_count: int
     support_count: int
-    comments: list[CommentView] = field(default_factory=list)
+    comments: tuple[CommentView, ...] = ()
 
     @property
     def place(self) -> str:
@@ -114,7 +93,7 @@ class ProposalView:
 @dataclass(frozen=True)
 class ProjectView:
     slug: str
-    project: Project
+    project: TrackedProject
     body: str
     category: Category
     village: Village | None
@@ -146,37 +125,37 @@ class BallotPotView:
     """One section of the ballot: a pot and the proposals a voter may choose in it."""
 
     pot: PotView
-    proposals: list[ProposalView]
+    proposals: tuple[ProposalView, ...]
 
 
-@dataclass
+@dataclass(frozen=True)
 class ProcessView:
+    """Everything a process's pages show, built once (`process_view`) and never changed."""
+
     slug: str
     municipality_slug: str
     process: Process
+    """The content's process, with the phase stored by the API (if any) as its `current_phase`."""
     rules: ProcessTemplate
-    phases: list[PhaseView]
+    phases: tuple[PhaseView, ...]
     current: PhaseView
     days_left: int
-    proposals: list[ProposalView]
-    projects: list[ProjectView]
-    pots: list[PotView]
-    ballot_files: dict[str, Path]
+    proposals: tuple[ProposalView, ...]
+    projects: tuple[ProjectView, ...]
+    pots: tuple[PotView, ...]
     snapshot: ProcessSnapshot | None
     today: date
-    outcome: ProcessResults | None = field(default=None)
-    """Set by the plugin once voting has closed (site_generator.results)."""
+    voting_closed: bool
+    """The core's rule (`prachakhom.participation.voting_closed`): past every phase that allows voting."""
+    outcome_public: bool
+    """The core's rule (`prachakhom.participation.outcome_public`): the results page may show the outcome."""
+    outcome: ProcessResults | None
+    """The tally of every pot with ballots once the outcome is public (`site_generator.results`);
+    None before, for a process without ballots, or in a view built `with_results=False`."""
 
     @property
     def actions(self) -> list[str]:
         return list(self.current.definition.actions)
-
-    @property
-    def voting_closed(self) -> bool:
-        keys = [p.definition.key for p in self.phases]
-        if "voting" not in keys:
-            return False
-        return keys.index(self.current.definition.key) > keys.index("voting")
 
     @property
     def is_budgeting(self) -> bool:
@@ -194,11 +173,9 @@ class ProcessView:
     def ballot_pots(self) -> list[BallotPotView]:
         """Pots in ballot order (village pots, then the municipality-wide pot) with the proposals on
         the ballot: feasible (or already decided) and with a cost, as `prachakhom.ballot` decides."""
-        on_ballot = [p for p in self.proposals
-                     if p.proposal.status in BALLOT_PROPOSAL_STATUSES and p.cost is not None]
+        on_ballot = [p for p in self.proposals if is_on_ballot(p.proposal)]
         return [
-            BallotPotView(pot, [p for p in on_ballot
-                                if pot_of(self.rules, p.village.number if p.village else None) == pot.pot_id])
+            BallotPotView(pot, tuple(p for p in on_ballot if pot_of(self.rules, p.proposal.village) == pot.pot_id))
             for pot in self.pots
         ]
 
@@ -252,24 +229,28 @@ def paragraphs(text: str) -> list[str]:
 
 
 def process_view(
-    municipality: Municipality, doc: ProcessDoc, today: date, data_dir: Path | None
+    municipality: Municipality, doc: ProcessDoc, today: date, data_dir: Path | None, with_results: bool = True
 ) -> ProcessView:
+    """The process's view, complete: content, the API's snapshot and, once the outcome is public,
+    the results of every pot that has ballots. `with_results=False` leaves the count out (outcome
+    None) for pages that only summarise the process, such as the national index."""
     snapshot = load_snapshot(data_dir, doc.municipality_slug, doc.slug)
-    process = doc.process
-    if snapshot and snapshot.current_phase:
-        process = process.model_copy(update={"current_phase": snapshot.current_phase})
-    current_dates = current_phase(process, today)
+    stored_phase = snapshot.current_phase if snapshot else None
+    process = doc.process.model_copy(update={"current_phase": stored_phase}) if stored_phase else doc.process
+    current_dates = phase_now(doc.process, stored_phase, today)
     keys = [p.key for p in process.phases]
     current_index = keys.index(current_dates.key)
-    phases = [
+    phases = tuple(
         PhaseView(
             doc.rules.phase(dates.key),
             dates,
             "done" if i < current_index else "current" if i == current_index else "upcoming",
         )
         for i, dates in enumerate(process.phases)
-    ]
-    files = {**doc.ballot_files, **ballot_files(data_dir, doc.municipality_slug, doc.slug)}
+    )
+    proposals = _proposals(municipality, doc, snapshot)
+    pots = _pots(municipality, doc)
+    public = outcome_public(doc.rules, current_dates.key)
     return ProcessView(
         slug=doc.slug,
         municipality_slug=doc.municipality_slug,
@@ -278,18 +259,32 @@ def process_view(
         phases=phases,
         current=phases[current_index],
         days_left=days_left(current_dates, today),
-        proposals=_proposals(municipality, doc, snapshot),
+        proposals=proposals,
         projects=_projects(municipality, doc),
-        pots=_pots(municipality, doc),
-        ballot_files=files,
+        pots=pots,
         snapshot=snapshot,
         today=today,
+        voting_closed=voting_closed(doc.rules, current_dates.key),
+        outcome_public=public,
+        outcome=process_results(doc.rules, pots, proposals, _elections(doc, data_dir))
+        if public and with_results else None,
     )
+
+
+def _elections(doc: ProcessDoc, data_dir: Path | None) -> Mapping[str, PabulibElection]:
+    """Pot id → its ballots: the API's exported file if there is one (parsed here, once), else the
+    content's (parsed once by the loader)."""
+    exported = ballot_files(data_dir, doc.municipality_slug, doc.slug)
+    if not exported:
+        return doc.ballots
+    from prachakhom.tally.pabulib import read_pabulib_file
+
+    return {**doc.ballots, **{pot_id: read_pabulib_file(path) for pot_id, path in exported.items()}}
 
 
 def _proposals(
     municipality: Municipality, doc: ProcessDoc, snapshot: ProcessSnapshot | None
-) -> list[ProposalView]:
+) -> tuple[ProposalView, ...]:
     docs = list(doc.proposals.values())
     if snapshot:
         known = set(doc.proposals)
@@ -305,11 +300,11 @@ def _proposals(
         ProposalView(
             slug=d.slug,
             proposal=d.proposal,
-            paragraphs=paragraphs(d.body),
+            paragraphs=tuple(paragraphs(d.body)),
             category=doc.rules.category(d.proposal.category),
             village=_village(municipality, d.proposal.village),
-            cost=proposal_cost(d),
-            status_label=PROPOSAL_STATUS_LABELS[d.proposal.status],
+            cost=ballot_cost(d.proposal),
+            status_label=PROPOSAL_STATUS_TH[d.proposal.status],
             comment_count=comments.get(d.slug, 0),
             support_count=supports.get(d.slug, 0),
             comments=comment_threads(stored.get(d.slug, [])),
@@ -317,34 +312,34 @@ def _proposals(
         for d in docs
         if d.proposal.status in PUBLIC_PROPOSAL_STATUSES
     ]
-    return sorted(views, key=lambda v: (v.proposal.submitted_on, v.slug))
+    return tuple(sorted(views, key=lambda v: (v.proposal.submitted_on, v.slug)))
 
 
-def _projects(municipality: Municipality, doc: ProcessDoc) -> list[ProjectView]:
-    return [
+def _projects(municipality: Municipality, doc: ProcessDoc) -> tuple[ProjectView, ...]:
+    return tuple(
         ProjectView(
             slug=d.slug,
             project=d.project,
             body=d.body,
             category=doc.rules.category(d.project.category),
             village=_village(municipality, d.project.village),
-            status_label=PROJECT_STATUS_LABELS[d.project.status],
+            status_label=PROJECT_STATUS_TH[d.project.status],
             proposal_slug=d.project.proposal,
         )
         for d in sorted(doc.projects.values(), key=lambda d: d.slug)
-    ]
+    )
 
 
-def _pots(municipality: Municipality, doc: ProcessDoc) -> list[PotView]:
+def _pots(municipality: Municipality, doc: ProcessDoc) -> tuple[PotView, ...]:
     pots = []
     for pot_id, budget in pot_budgets(doc.rules, doc.process.budget, municipality).items():
         number = pot_village(pot_id)
         if number is None:
-            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA})", budget, None))
+            pots.append(PotView(pot_id, f"งบประมาณกลาง ({WHOLE_AREA_TH})", budget, None))
         else:
             village = municipality.village(number)
             pots.append(PotView(pot_id, place_name(village), budget, village))
-    return pots
+    return tuple(pots)
 
 
 def _village(municipality: Municipality, number: int | None) -> Village | None:
@@ -352,6 +347,6 @@ def _village(municipality: Municipality, number: int | None) -> Village | None:
 
 
 def municipality_views(
-    doc: MunicipalityDoc, today: date, data_dir: Path | None
+    doc: MunicipalityDoc, today: date, data_dir: Path | None, with_results: bool = True
 ) -> list[ProcessView]:
-    return [process_view(doc.municipality, p, today, data_dir) for p in doc.processes.values()]
+    return [process_view(doc.municipality, p, today, data_dir, with_results) for p in doc.processes.values()]

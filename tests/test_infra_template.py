@@ -4,7 +4,10 @@ bucket behind CloudFront with OAC, HTTPS only, least-privilege roles, environmen
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
 import re
 import shutil
 import subprocess
@@ -190,15 +193,27 @@ def _dynamodb(role: dict[str, Any]) -> list[tuple[set[str], list[str]]]:
 
 
 def _partitions() -> dict[str, str]:
-    """Each partition of the code → its key pattern: the helpers (…_pk) give prefixes (private_pk →
-    PRIVATE#), the constants (…_PK) whole keys (EFFECTS_PK → EFFECTS)."""
+    """Each partition of the code → its key pattern: the helpers (…_pk) of every storage module give
+    prefixes (private_pk → PRIVATE#, staff_pk → STAFF#), the constants (…_PK) whole keys (EFFECTS_PK →
+    EFFECTS)."""
     sys.path.insert(0, str(FUNCTIONS))
-    from chalicelib.storage import dynamodb
+    import chalicelib.storage
 
-    found = {name: getattr(dynamodb, name)("m", "p").split("m#p")[0]
-             for name in dir(dynamodb) if name.endswith("_pk")}
-    found.update({name: getattr(dynamodb, name) for name in dir(dynamodb) if name.endswith("_PK")})
+    found: dict[str, str] = {}
+    for info in pkgutil.iter_modules(chalicelib.storage.__path__):
+        module = importlib.import_module(f"chalicelib.storage.{info.name}")
+        for name in dir(module):
+            value = getattr(module, name)
+            if name.endswith("_pk") and callable(value):
+                marker = "\x00"
+                found[name] = value(*[marker] * len(inspect.signature(value).parameters)).split(marker)[0]
+            elif name.endswith("_PK") and isinstance(value, str):
+                found[name] = value
     return found
+
+
+STAFF_ONLY = {"STAFF#", "TEAM#", "AUDIT#"}
+"""Partitions no function but the staff one touches at all: staff grants and the audit log."""
 
 
 def test_table_access_is_per_partition(transformed):
@@ -206,7 +221,8 @@ def test_table_access_is_per_partition(transformed):
     PRIVATE# partition (proposers' contacts); the rebuild only reads; every partition the code writes
     is covered (a new partition must be granted here, or the function is refused on AWS)."""
     partitions = _partitions()
-    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS"}, partitions
+    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "STAFF#", "TEAM#", "AUDIT#"}, \
+        partitions
     roles = _function_roles(transformed)
     granted: set[str] = set()
     for name, role in roles.items():
@@ -227,6 +243,13 @@ def test_table_access_is_per_partition(transformed):
     assert all("PRIVATE#*" not in keys for _, keys in rebuild)
     effects = {name for name, role in roles.items() if any("EFFECTS" in keys for _, keys in _dynamodb(role))}
     assert effects == {"StaffAPIHandler", "AdvancePhases"}  # the ones whose changes call for a rebuild
+    for name, role in roles.items():
+        for actions, keys in _dynamodb(role):
+            touched = {k.rstrip("*") for k in keys}
+            if name != "StaffAPIHandler":
+                assert not touched & STAFF_ONLY, (name, keys)
+            if "AUDIT#" in touched:  # append-only: entries are added and read, never changed or removed
+                assert actions <= {"dynamodb:PutItem", "dynamodb:Query"}, (name, actions)
 
 
 def test_only_the_rebuild_writes_the_site_bucket(transformed):

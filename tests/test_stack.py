@@ -13,18 +13,22 @@ from pathlib import Path
 import pytest
 
 from tests.api_fixtures import ROOT, free_port, write_content
+from tests.test_demo_staff import signed_in_by_printed_command
 
 pytestmark = pytest.mark.slow
 
 
-def start(content: Path, state: Path, ports: dict[str, int]) -> subprocess.Popen[str]:
+def start(content: Path, state: Path, ports: dict[str, int]) -> tuple[subprocess.Popen[str], str]:
+    """The running demo and what it printed up to "Press Ctrl-C"."""
     cmd = [sys.executable, "-m", "prachakhom.commands.cli", "demo", "--content", str(content), "--state-dir", str(state),
            "--site-port", str(ports["site"]), "--api-port", str(ports["api"]), "--moto-port", str(ports["moto"])]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRACHAKHOM_STAFF_TOKENS": json.dumps({"ban-test": "t0ken"})}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    printed = []
     for line in proc.stdout:  # type: ignore[union-attr]
+        printed.append(line)
         if line.startswith("Press Ctrl-C"):
-            return proc
+            return proc, "".join(printed)
     proc.wait()
     raise AssertionError(f"demo did not start (exit {proc.returncode})")
 
@@ -54,8 +58,12 @@ def test_stack_keeps_data_across_restarts(tmp_path):
     proposal = {"title": "ไฟถนนซอย 5", "summary": "มืด", "description": "ซอย 5 มืด", "category": "lighting",
                 "village": 1, "author": "สมศรี", "contact": "089-000-0000"}
 
-    proc = start(content, state, ports)
+    proc, printed = start(content, state, ports)
     try:
+        # the national demo account (the test content has no demo municipality) signs in as printed
+        assert "national  national" in printed
+        answer = signed_in_by_printed_command(printed)
+        assert answer["AuthenticationResult"]["AccessToken"]
         status, data = call(base + "/proposals", proposal, {"Idempotency-Key": "stack-1"})
         assert status == 201
         slug = data["proposal"]["slug"]
@@ -67,7 +75,7 @@ def test_stack_keeps_data_across_restarts(tmp_path):
     assert slug in (state / "dynamodb.json").read_text(encoding="utf-8")
     assert "089-000-0000" in (state / "dynamodb.json").read_text(encoding="utf-8")  # staff-only contact kept
 
-    proc = start(content, state, ports)
+    proc, _ = start(content, state, ports)
     try:
         status, data = call(staff, headers=auth)
         assert [(p["slug"], p["contact"]) for p in data["proposals"]] == [(slug, "089-000-0000")]

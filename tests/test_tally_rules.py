@@ -22,7 +22,7 @@ from prachakhom.tally import (
     Reason,
     SingleChoiceRule,
     TieBreaking,
-    check_ballot,
+    check_pot_ballot,
     export_csv,
     export_json,
     export_pb,
@@ -127,10 +127,10 @@ BALLOT_POT = pot(100, 30, 40, 50)
     (SingleChoiceRule(), Ballot(("city-0", "city-1")), ["too_many_projects"]),
     (SingleChoiceRule(), Ballot(("city-2",)), []),
 ])
-def test_check_ballot(rule: object, ballot: Ballot, codes: list[str]) -> None:
-    problems = check_ballot(rule, ballot, BALLOT_POT)  # type: ignore[arg-type]
+def test_check_pot_ballot(rule: object, ballot: Ballot, codes: list[str]) -> None:
+    problems = check_pot_ballot(rule, ballot, BALLOT_POT)  # type: ignore[arg-type]
     assert [p.code for p in problems] == codes
-    assert all(p.message for p in problems)
+    assert all(p.msg for p in problems)
 
 
 def test_exports_are_anonymous_and_readable() -> None:

@@ -7,8 +7,8 @@ of them (and Chalice's own `{"Code", "Message"}` errors, via the app's middlewar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Self
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Self
 
 from chalice import ChaliceViewError, Response
 
@@ -17,9 +17,12 @@ from prachakhom.messages import message
 
 class ApiError(ChaliceViewError):
     STATUS_CODE = 400
+    HEADERS: ClassVar[Mapping[str, str]] = {}
+    """Response headers this error always carries (`Retry-After`, `WWW-Authenticate`)."""
 
     def __init__(self, errors: Sequence[dict[str, Any]]) -> None:
         self.errors = [dict(e) for e in errors]
+        self.headers = dict(self.HEADERS)
         super().__init__("; ".join(f"{e['code']}: {e['msg']}" for e in self.errors))
 
     @classmethod
@@ -34,6 +37,12 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     STATUS_CODE = 401
+
+
+class Forbidden(ApiError):
+    """Signed in, but without a role that allows this here: 403."""
+
+    STATUS_CODE = 403
 
 
 class NotFound(ApiError):
@@ -55,14 +64,22 @@ class Unprocessable(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """The database is busy or failing: 503 with `Retry-After` (the same request may be sent again;
-    it stores nothing twice)."""
+    """Something the API needs is busy or unreachable (the user pool's keys…): 503, retry later."""
 
     STATUS_CODE = 503
+    HEADERS: ClassVar[Mapping[str, str]] = {"Retry-After": "5"}
 
 
 RETRY_AFTER_SECONDS = 3
-"""What `Retry-After` asks of a client told 503 (DynamoDB throttling clears within seconds)."""
+"""What `Retry-After` asks of a client told the database is busy (DynamoDB throttling clears within
+seconds); API Gateway's own throttling and timeouts say the same (`gateway_response`)."""
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """The database is busy or failing: 503 with `Retry-After` (the same request may be sent again;
+    it stores nothing twice)."""
+
+    HEADERS: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def error_body(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -70,10 +87,8 @@ def error_body(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def error_response(err: ApiError) -> Response:
-    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
-    if err.STATUS_CODE == 503:
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return Response(body=error_body(err.errors), status_code=err.STATUS_CODE, headers=headers)
+    return Response(body=error_body(err.errors), status_code=err.STATUS_CODE,
+                    headers={"Content-Type": "application/json", **err.headers})
 
 
 CHALICE_CODES = {

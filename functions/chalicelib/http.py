@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from chalice import Blueprint, CORSConfig, Response
 
-from chalicelib.errors import ApiError, BadRequest, ServiceUnavailable, error_response
+from chalicelib.errors import ApiError, BadRequest, DatabaseBusy, error_response
 from chalicelib.storage.busy import StorageUnavailable, request_budget
 
 log = logging.getLogger("prachakhom.api")
@@ -40,7 +40,7 @@ def api(view: F) -> F:
             return error_response(err)
         except StorageUnavailable as err:
             log.warning("storage unavailable, answered 503: %s", err)
-            return error_response(ServiceUnavailable.one("busy", ()))
+            return error_response(DatabaseBusy.one("busy", ()))
 
     return wrapper  # type: ignore[return-value]
 

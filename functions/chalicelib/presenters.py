@@ -107,9 +107,9 @@ def receipt(check: ReceiptCheck) -> dict[str, Any]:
 
 def process(now: ProcessNow) -> dict[str, Any]:
     """The process page's live part: the phase in force, the calendar, budget per pot, the rules."""
-    from prachakhom.ballot import pot_budgets  # loaded by the services already
     from prachakhom.participation import voting_closed
     from prachakhom.phase import days_left
+    from prachakhom.pots import pot_budgets  # loaded by the services already
 
     place, current = now.place, now.current
     doc, rules = place.process, place.rules
@@ -125,7 +125,7 @@ def process(now: ProcessNow) -> dict[str, Any]:
         "phases": [{"key": p.key, "name": rules.phase(p.key).name, "start": p.start.isoformat(),
                     "end": p.end.isoformat(), "actions": rules.phase(p.key).actions} for p in doc.process.phases],
         "budget": None if budget is None else {"total": budget.total,
-                                               "pots": pot_budgets(doc, place.municipality.municipality)},
+                                               "pots": pot_budgets(rules, budget, place.municipality.municipality)},
         "ballot": rules.ballot.model_dump(),
         "allow_ballot_change": rules.allow_ballot_change,
         "eligibility": {"minimum_age": rules.eligibility.minimum_age, "identity": rules.eligibility.identity},

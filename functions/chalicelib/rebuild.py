@@ -31,7 +31,8 @@ from chalicelib.storage.repository import Repository
 from prachakhom.ballot import BallotProject
 from prachakhom.content import MunicipalityCatalog
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
-from prachakhom.participation import phase_now, voting_closed
+from prachakhom.participation import voting_closed
+from prachakhom.phase import phase_now
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
 
 
@@ -111,7 +112,8 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
     """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept.
     The ballots are read once, one at a time; each pot's are sorted on disk under `folder` when
     there are many (`AnonymousBallots`). Returns how many ballots were read."""
-    from prachakhom.ballot import pot_budgets, tally_pot
+    from prachakhom.ballot import tally_pot
+    from prachakhom.pots import pot_budgets
     from prachakhom.tally.election import Ballot, BallotKind
     from prachakhom.tally.export import AnonymousBallots, export_pb_to
 
@@ -120,7 +122,8 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
     kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
     folder.mkdir(parents=True, exist_ok=True)
     pots = {pot_id: tally_pot(pot_id, budget, projects)
-            for pot_id, budget in pot_budgets(place.process, place.municipality.municipality).items()}
+            for pot_id, budget in pot_budgets(rules, place.process.process.budget,
+                                              place.municipality.municipality).items()}
     pots = {pot_id: pot for pot_id, pot in pots.items() if pot.projects}
     work = folder / ".runs"
     sorters = {pot_id: AnonymousBallots(work, max(1_000, max_distinct // max(1, len(pots)))) for pot_id in pots}

@@ -41,7 +41,7 @@ def _cmd_tally(args: argparse.Namespace) -> int:
     return run(args)
 
 
-def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_tally(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from prachakhom.tally.command import add_arguments
 
     p = sub.add_parser("tally", help="recompute an outcome from a Pabulib .pb file")
@@ -49,7 +49,7 @@ def _add_tally(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=_cmd_tally)
 
 
-def _add(sub: argparse._SubParsersAction, name: str, command: ModuleType, help: str) -> None:  # type: ignore[type-arg]
+def _add(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, command: ModuleType, help: str) -> None:
     """A subcommand whose options (`add_arguments`) and work (`main`) live in `command`."""
     p = sub.add_parser(name, help=help)
     command.add_arguments(p)

@@ -2,12 +2,14 @@
 
 `prachakhom demo` (see `run`) does, in order:
 
-1. start moto's server on 127.0.0.1 and reload the table saved in `<state>/dynamodb.json`;
+1. start moto's server on 127.0.0.1 and reload the table saved in `<state>/dynamodb.json`; make the
+   staff user pool in moto's Cognito with one account per role for each demo municipality, plus a
+   national one (`demo_staff.prepare_demo_staff`);
 2. seed every process of the content (its phase, stored once) and export the snapshots;
 3. build every municipality's site into `<state>/site` with those snapshots;
 4. start the API in functions/ against moto (`prachakhom.commands.api_local`: chalice local's server with
    API Gateway's answers to unknown paths; rebuilds go to `<state>/site`);
-5. serve `<state>/site` on 127.0.0.1, print the URLs, and wait;
+5. serve `<state>/site` on 127.0.0.1, print the URLs and the staff accounts (how to sign in), and wait;
 6. on Ctrl-C / SIGTERM: stop chalice, dump the table to `<state>/dynamodb.json`, stop moto.
 
 The table is also dumped every few seconds, so a killed demo loses at most that much. The dump is
@@ -34,7 +36,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prachakhom.commands.demo_staff import DemoStaff
+    from prachakhom.content import Content
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -138,7 +144,7 @@ def _old_ballot(item: dict[str, Any]) -> bool:
     return sk.startswith("BALLOT#") and ("GSI1PK" in item or "-" not in sk)
 
 
-def environment(config: StackConfig) -> dict[str, str]:
+def environment(config: StackConfig, content: Content | None = None) -> dict[str, str]:
     """What `chalice local` (and the seeding) see: moto endpoint, secrets, folders."""
     config.state_dir.mkdir(parents=True, exist_ok=True)
     secret_file = config.state_dir / "identity-secret"
@@ -146,7 +152,7 @@ def environment(config: StackConfig) -> dict[str, str]:
         secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
     from prachakhom.content import load_content
 
-    content = load_content(config.content_dir)
+    content = content or load_content(config.content_dir)
     tokens = os.environ.get("PRACHAKHOM_STAFF_TOKENS") or json.dumps(
         {slug: f"demo-{slug}" for slug in content.municipalities})
     return {
@@ -242,18 +248,24 @@ def wait_for(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: flo
 
 def run(config: StackConfig, stop: threading.Event | None = None, out: Any = None) -> int:
     """Start everything, print the URLs, block until `stop` is set (or SIGINT/SIGTERM), then save."""
+    from prachakhom.commands.demo_staff import demo_municipalities, prepare_demo_staff
+    from prachakhom.content import load_content
+
     out = out or sys.stdout
     stop = stop or _stop_on_signals()
-    env = environment(config)
+    content = load_content(config.content_dir)
+    env = environment(config, content)
     with moto_server(config):
         client = dynamodb(config)
         restored = restore_table(client, config.dump_file, out=out)
+        staff = prepare_demo_staff(config.moto_url, client, TABLE, demo_municipalities(content))
+        env.update(staff.environment())  # the API verifies the accounts' tokens against moto's pool
         slugs = seed_and_build(config, env)
         saver = threading.Thread(target=_keep_dumping, args=(client, config, stop), daemon=True)
         try:
             with static_server(config), chalice_local(config, env):
                 saver.start()
-                _print_urls(config, slugs, restored, json.loads(env["PRACHAKHOM_STAFF_TOKENS"]), out)
+                _print_urls(config, slugs, restored, json.loads(env["PRACHAKHOM_STAFF_TOKENS"]), staff, out)
                 stop.wait()
         finally:
             stop.set()
@@ -276,7 +288,8 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: dict[str, str], out: Any) -> None:
+def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: dict[str, str], staff: DemoStaff,
+                out: Any) -> None:
     lines = [
         f"Prachakhom demo is running ({restored} stored items reloaded from {config.dump_file})",
         f"  sites:     {config.site_url}",
@@ -284,6 +297,7 @@ def _print_urls(config: StackConfig, slugs: list[str], restored: int, tokens: di
         f"  API:       {config.api_url}/api/health",
         f"  DynamoDB:  {config.moto_url} (moto, table '{TABLE}')",
         "  staff tokens: " + ", ".join(f"{m}={t}" for m, t in tokens.items()),
+        staff.describe(),
         "Press Ctrl-C to stop; everything is kept in " + str(config.state_dir),
     ]
     print("\n".join(lines), file=out, flush=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 _WHERE: dict[str, str] = {
     **dict.fromkeys(("ApprovalRule", "BallotProblem", "BallotRule", "BudgetRule", "PointsRule",
-                     "SingleChoiceRule", "check_ballot"), "ballot_rules"),
+                     "SingleChoiceRule", "check_pot_ballot"), "ballot_rules"),
     **dict.fromkeys(("Ballot", "BallotKind", "Pot", "Profile", "Project", "ordinal_as_points"), "election"),
     "tally_equal_shares": "equal_shares",
     **dict.fromkeys(("anonymise", "export_csv", "export_json", "export_pb", "sha256_hex"), "export"),
@@ -30,7 +30,7 @@ __all__ = [
     "DEFAULT_TIE_BREAKING", "REASONS_TH", "RULES", "ApprovalRule", "Ballot", "BallotKind", "BallotProblem",
     "BallotRule", "BudgetRule", "Outcome", "PabulibElection", "PabulibError", "PointsRule", "Pot",
     "ProcessOutcome", "Profile", "Project", "ProjectResult", "Reason", "SingleChoiceRule", "Tie", "TieBreaking",
-    "anonymise", "check_ballot", "export_csv", "export_json", "export_pb", "ordinal_as_points", "read_pabulib",
+    "anonymise", "check_pot_ballot", "export_csv", "export_json", "export_pb", "ordinal_as_points", "read_pabulib",
     "read_pabulib_file", "sha256_hex", "tally", "tally_equal_shares", "tally_greedy", "tally_greedy_no_skip",
     "tally_process", "write_pabulib",
 ]
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
         BudgetRule,
         PointsRule,
         SingleChoiceRule,
-        check_ballot,
+        check_pot_ballot,
     )
     from prachakhom.tally.election import Ballot, BallotKind, Pot, Profile, Project, ordinal_as_points
     from prachakhom.tally.equal_shares import tally_equal_shares

@@ -1,9 +1,16 @@
-"""What a valid ballot looks like in a pot, and the problems found in a ballot (code + Thai text)."""
+"""What a valid ballot looks like in a pot, and the problems found in a ballot (code + Thai text).
+
+`BallotProblem` is the core's one shape of a ballot problem: this per-pot check returns them with a
+`loc` relative to the pot (the project id, if the problem is about one project), and
+`prachakhom.ballot.check_ballot` (a whole ballot, every pot) prefixes where the pot sits. The Thai
+texts come from the one catalogue, `prachakhom.messages`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from prachakhom.messages import message
 from prachakhom.tally.election import Ballot, Pot
 
 
@@ -42,12 +49,19 @@ BallotRule = ApprovalRule | BudgetRule | PointsRule | SingleChoiceRule
 
 @dataclass(frozen=True, slots=True)
 class BallotProblem:
+    """One thing wrong with a ballot: a stable `code` (clients and tests match on it), the Thai `msg`
+    a voter reads, and `loc`, where it is (relative to what was checked; empty: the whole of it)."""
+
     code: str
-    message: str
-    project_id: str | None = None
+    msg: str
+    loc: tuple[str, ...] = ()
 
 
-def check_ballot(rule: BallotRule, ballot: Ballot, pot: Pot) -> list[BallotProblem]:
+def _problem(code: str, project_id: str | None = None, **params: object) -> BallotProblem:
+    return BallotProblem(code, message(code, **params), (project_id,) if project_id else ())
+
+
+def check_pot_ballot(rule: BallotRule, ballot: Ballot, pot: Pot) -> list[BallotProblem]:
     """Every problem of `ballot` for this pot under `rule` (empty list: the ballot is valid)."""
     problems = _check_projects(ballot, pot)
     if isinstance(rule, ApprovalRule):
@@ -63,21 +77,21 @@ def check_ballot(rule: BallotRule, ballot: Ballot, pot: Pot) -> list[BallotProbl
 
 def _check_projects(ballot: Ballot, pot: Pot) -> list[BallotProblem]:
     known = {p.id for p in pot.projects}
-    problems = [BallotProblem("unknown_project", f"ไม่พบโครงการ {pid} ในกองงบประมาณนี้", pid)
+    problems = [_problem("unknown_project", pid, project=pid)
                 for pid in dict.fromkeys(ballot.selections) if pid not in known]
     seen: set[str] = set()
     for pid in ballot.selections:
         if pid in seen:
-            problems.append(BallotProblem("duplicate_project", f"เลือกโครงการ {pid} ซ้ำ", pid))
+            problems.append(_problem("duplicate_project", pid, project=pid))
         seen.add(pid)
     return problems
 
 
 def _check_count(count: int, low: int, high: int | None) -> list[BallotProblem]:
     if count < low:
-        return [BallotProblem("too_few_projects", f"ต้องเลือกอย่างน้อย {low} โครงการ (เลือกไว้ {count})")]
+        return [_problem("too_few_projects", minimum=low, count=count)]
     if high is not None and count > high:
-        return [BallotProblem("too_many_projects", f"เลือกได้ไม่เกิน {high} โครงการ (เลือกไว้ {count})")]
+        return [_problem("too_many_projects", maximum=high, count=count)]
     return []
 
 
@@ -87,13 +101,11 @@ def _check_budget(rule: BudgetRule, ballot: Ballot, pot: Pot) -> list[BallotProb
     cap = pot.budget if rule.max_total_cost is None else rule.max_total_cost
     problems = []
     if not ballot.selections:
-        problems.append(BallotProblem("too_few_projects", "ต้องเลือกอย่างน้อย 1 โครงการ"))
+        problems.append(_problem("too_few_projects", minimum=1, count=0))
     if total > cap:
-        problems.append(BallotProblem("over_budget", f"รวมค่าใช้จ่าย {pot.to_units(total)} เกินวงเงิน "
-                                                     f"{pot.to_units(cap)}"))
+        problems.append(_problem("over_budget", total=pot.to_units(total), cap=pot.to_units(cap)))
     if total * 100 < rule.min_share_percent * pot.budget:
-        problems.append(BallotProblem("under_min_share", f"ต้องใช้งบประมาณอย่างน้อย {rule.min_share_percent}% "
-                                                         f"ของวงเงิน (ใช้ไป {pot.to_units(total)})"))
+        problems.append(_problem("under_min_share", percent=rule.min_share_percent, total=pot.to_units(total)))
     return problems
 
 
@@ -102,13 +114,12 @@ def _check_points(rule: PointsRule, ballot: Ballot) -> list[BallotProblem]:
     problems = []
     for pid, v in zip(ballot.selections, points, strict=True):
         if v <= 0:
-            problems.append(BallotProblem("points_not_positive", f"คะแนนของโครงการ {pid} ต้องมากกว่า 0", pid))
+            problems.append(_problem("points_not_positive", pid, project=pid))
         elif rule.max_per_project is not None and v > rule.max_per_project:
-            problems.append(BallotProblem("too_many_points_for_project",
-                                          f"ให้คะแนนโครงการ {pid} ได้ไม่เกิน {rule.max_per_project}", pid))
+            problems.append(_problem("too_many_points_for_project", pid, project=pid, maximum=rule.max_per_project))
     total = sum(points)
     if total > rule.total_points:
-        problems.append(BallotProblem("too_many_points", f"คะแนนรวม {total} เกิน {rule.total_points}"))
+        problems.append(_problem("too_many_points", total=total, maximum=rule.total_points))
     if not ballot.selections:
-        problems.append(BallotProblem("too_few_projects", "ต้องให้คะแนนอย่างน้อย 1 โครงการ"))
+        problems.append(_problem("too_few_projects", minimum=1, count=0))
     return problems

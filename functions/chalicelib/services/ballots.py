@@ -33,13 +33,13 @@ from prachakhom.ballot import (
     ballot_projects,
     check_ballot,
     normalize_receipt_code,
-    pot_budgets,
     receipt_code,
 )
 from prachakhom.identity import keyed_hash
 from prachakhom.messages import message
 from prachakhom.models import PointsBallot
 from prachakhom.participation import voting_closed
+from prachakhom.pots import pot_budgets
 
 
 def ballot_projects_of(repository: Repository, place: Place, fence: Fence) -> dict[str, BallotProject]:
@@ -167,7 +167,7 @@ class BallotService:
         of the voter key, so the same voter always gets the same receipt and the same ballot item."""
         key = eligible_voter_key(place, body, self._secret, self.gate.clock.now().date())
         choices = body.choices_by_pot(isinstance(place.rules.ballot, PointsBallot))
-        budgets = pot_budgets(place.process, place.municipality.municipality)
+        budgets = pot_budgets(place.rules, place.process.process.budget, place.municipality.municipality)
         state = self.gate.current(place)
         projects = self.projects.of(place, state, self.gate.fence(place, state))
         problems = check_ballot(place.rules, choices, projects, budgets)

@@ -44,7 +44,8 @@ from chalicelib.storage.repository import Repository
 from prachakhom.content import MunicipalityCatalog, MunicipalityDoc, ProcessDoc
 from prachakhom.messages import message
 from prachakhom.models import ProcessTemplate
-from prachakhom.participation import accepted_in_phase, check_action, phase_now, phases_allowing
+from prachakhom.participation import accepted_in_phase, check_action, phases_allowing
+from prachakhom.phase import phase_now
 
 K = TypeVar("K")
 V = TypeVar("V")

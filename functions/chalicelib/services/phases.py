@@ -18,8 +18,8 @@ from chalicelib.services.gate import Gate, Place
 from chalicelib.storage.records import ProcessState
 from chalicelib.storage.repository import PhaseMismatch
 from prachakhom.models import PhaseDates
-from prachakhom.participation import phase_now, phases_allowing
-from prachakhom.phase import next_phase
+from prachakhom.participation import phases_allowing
+from prachakhom.phase import next_phase, phase_now
 
 log = logging.getLogger("prachakhom.phases")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from prachakhom.ballot import counted_version
 from prachakhom.models import FeasibilityReview, Proposal
 
 
@@ -133,16 +134,8 @@ class BallotRecord:
         return self.versions or (BallotVersion(self.cast_at, self.choices),)
 
     def counted(self, closed_at: datetime | None) -> BallotVersion | None:
-        """The version the count takes: the last written at or before `closed_at` (None: not counted).
-
-        Without a recorded close (the vote is still open, or the process never had one stored) the
-        latest version counts.
-        """
-        versions = self.all_versions()
-        if closed_at is None:
-            return versions[-1]
-        before = [v for v in versions if v.at <= closed_at]
-        return sorted(before, key=lambda v: v.at)[-1] if before else None  # stable: equal times → later write
+        """The version the count takes (None: not counted): the core's rule, `counted_version`."""
+        return counted_version(self.all_versions(), closed_at)
 
 
 @dataclass(frozen=True)
