@@ -84,3 +84,21 @@ def test_unserialized_moto_loses_writes(table):
     finally:
         serialize_dynamodb()
     assert lost, "moto kept every write without the lock: is the lock still needed?"
+
+
+def test_a_transaction_retried_with_its_token_is_applied_once(table):
+    """As on DynamoDB (botocore sends one ClientRequestToken for all attempts of a call): an attempt
+    that was applied but whose answer was lost is, when retried, answered as done — neither applied
+    again nor refused by its own condition. Another token is another transaction."""
+    client, name = table
+    items = [{"Update": {"TableName": name, "Key": {"PK": {"S": "C"}, "SK": {"S": "C"}},
+                         "UpdateExpression": "ADD n :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+             {"Put": {"TableName": name, "Item": {"PK": {"S": "M"}, "SK": {"S": "once"}},
+                      "ConditionExpression": "attribute_not_exists(PK)"}}]
+    token = uuid.uuid4().hex
+    for _ in range(3):
+        client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+    counter = client.get_item(TableName=name, Key={"PK": {"S": "C"}, "SK": {"S": "C"}})["Item"]["n"]["N"]
+    assert counter == "1"
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
