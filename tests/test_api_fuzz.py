@@ -26,10 +26,18 @@ from tests.api_fixtures import (  # isort: skip  (puts functions/ on sys.path)
 EXAMPLES = 20
 
 
-def _schema_with_known_places(doc: dict[str, Any], seeded: dict[str, list[str]]) -> dict[str, Any]:
+def _schema_with_known_places(doc: dict[str, Any], seeded: dict[str, list[str]],
+                              categories: list[str] | None = None) -> dict[str, Any]:
     """The published description, with path parameters drawn from what the test stored (and a few
-    unknown values): random strings would only ever meet 404."""
+    unknown values), and a proposal's category and village from the content (and one unknown each;
+    the content's form requires both): random strings and numbers would only ever meet 404,
+    `unknown_category` and `unknown_village`."""
     doc = copy.deepcopy(doc)
+    if categories:
+        proposal = doc["components"]["schemas"]["ProposalIn"]
+        proposal["properties"]["category"] = {"enum": categories}
+        proposal["properties"]["village"] = {"enum": [1, 2, 9]}
+        proposal["required"] = sorted({*proposal.get("required", []), "village"})
     for operations in doc["paths"].values():
         for op in operations.values():
             for param in op.get("parameters", []):
@@ -57,7 +65,8 @@ def fuzz_target(tmp_path_factory):
         seeded = {"municipality": [MUNI, "nowhere"], "process": [PB, IDEAS, "nope"],
                   "proposal": ["road-village-1", "market-all", "sorting-at-school", seed, "missing"],
                   "comment": [comment, "c000000000000"], "receipt": ["AAAA-BBBB-CCCC", "not-a-receipt"]}
-        yield http, _schema_with_known_places(doc, seeded), repo
+        categories = [c.key for c in service.catalog.municipality(MUNI).processes[PB].rules.categories]
+        yield http, _schema_with_known_places(doc, seeded, [*categories, "no-such-category"]), repo
 
 
 def _cases() -> list[tuple[str, str, str]]:
