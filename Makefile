@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench bench-api bench-journey bench-cost build validate system-deps package clean
+.PHONY: demo test lint bench bench-api bench-journey bench-city bench-cost build validate system-deps package clean
 IAC    := .venv-iac
 REGION ?= ap-southeast-7
 JS_DEPS := tests/js/node_modules/.package-lock.json
@@ -61,6 +61,9 @@ bench-api: $(VENV)/.installed
 
 bench-journey: $(VENV)/.installed system-deps $(JS_DEPS)
 	$(BIN)/python tests/bench/journey.py
+
+bench-city: $(VENV)/.installed system-deps
+	$(BIN)/python tests/bench/city.py
 
 ## make bench-cost: re-measure what each action consumes into infra/usage.json (the cost model's input)
 bench-cost: $(VENV)/.installed

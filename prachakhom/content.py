@@ -29,6 +29,8 @@ from pydantic import BaseModel, ValidationError
 from prachakhom.errors import ContentError, Problem, display_path
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
+    MAX_BAHT,
+    STRICT_TEXT,
     Municipality,
     Process,
     ProcessTemplate,
@@ -37,6 +39,7 @@ from prachakhom.models import (
 )
 from prachakhom.phase import check_schedule
 from prachakhom.pots import ballot_cost, pot_budgets, pot_ids, pot_of
+from prachakhom.text import TextProblem, clean_text
 
 if TYPE_CHECKING:  # the tally's reader is imported when a process has ballot files
     from prachakhom.tally.pabulib import PabulibElection
@@ -164,7 +167,7 @@ class _Collector:
             self.add(path, prefix, f"expected a mapping of fields, got {type(data).__name__}")
             return None
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context=STRICT_TEXT)
         except ValidationError as err:
             for e in err.errors():
                 loc = ".".join(str(p) for p in (prefix, *e["loc"]) if p != "")
@@ -181,6 +184,8 @@ def _message(model: type[BaseModel], error: Any) -> str:
         return f"{error['msg']} (money and counts are whole numbers, e.g. 250000 — no decimals or commas)"
     if error["type"] == "greater_than_equal":
         return f"{error['msg']} (negative amounts are not allowed)"
+    if error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == MAX_BAHT:
+        return f"at most {MAX_BAHT:,} baht (above any local budget: check the number of zeros)"
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -415,6 +420,11 @@ def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple
         if parsed is None:
             continue
         item = col.validate(model, parsed[0], path)
+        try:
+            body = clean_text(parsed[1], multiline=True)
+        except TextProblem as problem:
+            col.add(path, "body", problem.message)
+            continue
         if item is None:
             continue
         slug = getattr(item, "slug", None) or path.stem
@@ -424,7 +434,7 @@ def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple
         if slug in docs:
             col.add(path, "slug", f"duplicate slug '{slug}': also used by {docs[slug][2].name}")
             continue
-        docs[slug] = (item, parsed[1], path)
+        docs[slug] = (item, body, path)
     return docs
 
 

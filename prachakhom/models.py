@@ -8,10 +8,24 @@ must exist in the municipality…) live in `prachakhom.content`, which sees all 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from prachakhom.counting import count_refusal
+from prachakhom.text import TextProblem, clean_text, sanitise_text
 
 Slug = Annotated[
     str,
@@ -31,6 +45,39 @@ MAX_POINTS = 1_000_000
 """The most points a points ballot may hand out (so the most one project may get from one voter)."""
 
 ThaiText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+STRICT_TEXT: dict[str, str] = {"text": "strict"}
+"""Validation context for new text (content files; later the API's requests): the text rule
+(`prachakhom.text.clean_text`) refuses what it must, with its code as the pydantic error type.
+Without it — text already stored, read back into these models — text is sanitised, never refused,
+so that a stored title can never stop a rebuild or a count."""
+
+
+def _text_rule(multiline: bool) -> AfterValidator:
+    def apply(value: str, info: ValidationInfo) -> str:
+        if info.context is not None and info.context.get("text") == STRICT_TEXT["text"]:
+            try:
+                return clean_text(value, multiline=multiline)
+            except TextProblem as problem:
+                raise PydanticCustomError(problem.code, problem.message.replace("{", "{{").replace("}", "}}"),
+                                          {"position": (problem.position or 0) + 1}) from None
+        return sanitise_text(value, multiline=multiline)
+
+    return AfterValidator(apply)
+
+
+ONE_LINE = _text_rule(multiline=False)
+MANY_LINES = _text_rule(multiline=True)
+"""The text rule as a validator, to put after a field's own constraints (the API's request bodies)."""
+
+OneLine = Annotated[str, ONE_LINE]
+"""Text people type on one line (titles, names), possibly empty: see `prachakhom.text`."""
+ManyLines = Annotated[str, MANY_LINES]
+"""Text people type that may hold paragraphs (summaries, descriptions, answers, comments)."""
+ThaiLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), ONE_LINE]
+"""`OneLine` that must not be empty."""
+ThaiLines = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), MANY_LINES]
+"""`ManyLines` that must not be empty."""
 
 ResidentAction = Literal["propose", "comment", "support", "vote", "follow"]
 """What residents may do in a phase. Reading is always allowed."""
@@ -84,6 +131,12 @@ class FormField(Model):
     max_length: int | None = Field(default=None, ge=1)
     help: str = ""
 
+    @property
+    def must_fill(self) -> bool:
+        """Must the resident type or pick something? A village field always has an answer: left
+        at its first choice, the proposal is for the whole local area (no village)."""
+        return self.required and self.kind != "village"
+
 
 class ApprovalBallot(Model):
     """Tick between `min_projects` and `max_projects` proposals (per pot)."""
@@ -132,11 +185,14 @@ TallyMethod = Literal["greedy", "greedy-no-skip", "mes", "mes-add1", "none"]
 
 
 class TallySettings(Model):
-    """How votes become winners (see prachakhom/tally). Default tie-breaking: more supporters
-    first, then the cheaper project, then the earlier proposal."""
+    """How votes become winners (see prachakhom/tally). `utility` is what the Method of Equal Shares
+    measures (cost or cardinality for approval and budget ballots, points for points ballots; the
+    greedy rules do not use it). Which combinations can be counted is `prachakhom.counting`'s
+    `count_refusal`. Default tie-breaking: more supporters first, then the cheaper project, then the
+    earlier proposal."""
 
     method: TallyMethod = "greedy"
-    utility: Literal["cost", "cardinality"] = "cost"
+    utility: Literal["cost", "cardinality", "points"] = "cost"
     tie_breaking: Literal["supporters-cost-order", "lexicographic", "input-order"] = "supporters-cost-order"
 
 
@@ -190,6 +246,14 @@ class ProcessTemplate(Model):
                 raise ValueError(f"duplicate {name} key(s): {', '.join(dupes)}")
         return self
 
+    @model_validator(mode="after")
+    def _countable(self) -> ProcessTemplate:
+        """Refuse a ballot × tally set-up the close could not count (it would fail with nothing published)."""
+        refusal = count_refusal(self.ballot.kind, self.tally.method, self.tally.utility)
+        if refusal is not None:
+            raise ValueError(refusal.message)
+        return self
+
     def phase(self, key: str) -> PhaseDefinition:
         for p in self.phases:
             if p.key == key:
@@ -208,7 +272,7 @@ class ProcessTemplate(Model):
 
 class Village(Model):
     number: int = Field(ge=1, le=99)
-    name: ThaiText
+    name: ThaiLine
 
 
 class Contacts(Model):
@@ -286,17 +350,33 @@ class ProcessOverrides(Model):
     comment_report_threshold: int | None = None
 
 
+NOW_OPEN = re.compile(r"(ตอนนี้|ขณะนี้|บัดนี้)\s*(กำลัง)?\s*(เปิด|ปิด|อยู่ในช่วง|อยู่ระหว่าง)")
+"""Staff text that says what is open now ("ตอนนี้เปิดลงคะแนนถึง…") is still there after the phase
+changes; the pages say the current phase and its dates themselves."""
+
+
 class Process(Model):
-    title: ThaiText
+    title: ThaiLine
     template: Slug
     template_version: int = Field(ge=1)
-    summary: ThaiText
-    description: str = ""
+    summary: ThaiLines
+    description: ManyLines = ""
     fiscal_year: int = Field(ge=2500, le=2700, description="Buddhist-era fiscal year, e.g. 2570")
     phases: list[PhaseDates] = Field(min_length=1)
     current_phase: Slug | None = None
     budget: Budget | None = None
     overrides: ProcessOverrides = ProcessOverrides()
+
+    @field_validator("summary", "description")
+    @classmethod
+    def _timeless(cls, text: str) -> str:
+        found = NOW_OPEN.search(text)
+        if found:
+            raise ValueError(
+                f"says what is open now ('{found.group(0)}…'), which stays on the pages after the phase "
+                "changes; the pages show the current phase and its dates themselves: keep this text timeless"
+            )
+        return text
 
 
 # --- proposals and projects (Markdown files with front matter) -------------------------------
@@ -304,7 +384,7 @@ class Process(Model):
 
 class FeasibilityReview(Model):
     feasible: bool
-    answer: ThaiText
+    answer: ThaiLines
     revised_cost: Money | None = None
     reviewed_on: date | None = None
 
@@ -312,12 +392,12 @@ class FeasibilityReview(Model):
 class Proposal(Model):
     """A proposal. Its title, summary, body and author are resident text: always escaped."""
 
-    title: ThaiText = Field(max_length=200)
-    summary: str = Field(default="", max_length=500)
+    title: ThaiLine = Field(max_length=200)
+    summary: ManyLines = Field(default="", max_length=500)
     category: Slug
     village: int | None = None
     cost: Money | None = None
-    author: ThaiText
+    author: ThaiLine
     submitted_on: date
     source: Literal["online", "village_forum", "staff"] = "village_forum"
     status: ProposalStatus = "published"
@@ -326,7 +406,7 @@ class Proposal(Model):
 
 
 class Milestone(Model):
-    title: ThaiText
+    title: ThaiLine
     due: date
     done_on: date | None = None
 
@@ -336,7 +416,7 @@ class TrackedProject(Model):
     milestones); written by staff in `projects/*.md`. Not to be confused with a project on a ballot
     (`prachakhom.tally.election.Project`: an id, a cost, a pot)."""
 
-    title: ThaiText
+    title: ThaiLine
     proposal: Slug | None = None
     category: Slug
     village: int | None = None
@@ -346,5 +426,5 @@ class TrackedProject(Model):
     spent: Money = 0
     milestones: list[Milestone] = []
     updated_on: date
-    contractor: str = ""
+    contractor: OneLine = ""
     slug: Slug | None = None

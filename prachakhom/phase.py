@@ -9,7 +9,7 @@ the calendar (`phase_now`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from prachakhom.models import PhaseDates, PhaseDefinition, Process
 
@@ -73,6 +73,41 @@ def phase_now(process: Process, stored_phase: str | None, today: date) -> PhaseD
                 if phase.key == chosen:
                     return phase
     return phase_on(process.phases, today)
+
+
+THAILAND = timezone(timedelta(hours=7), "ICT")
+"""Thailand's time (no daylight saving): a phase begins on a day in Thailand."""
+
+
+def phases_as_run(
+    process: Process, stored_phase: str | None, today: date, moved_at: datetime | None = None
+) -> list[PhaseDates]:
+    """The schedule as it has really run: when staff moved the process into its current phase
+    (`phase_now`) on another day than planned, that phase began the day they did (`moved_at`; today
+    when the content says so without a date, for a phase planned to start later) and the phases
+    before it ended the day before. Later phases keep their planned dates; without a move, the plan
+    is the schedule."""
+    current = phase_now(process, stored_phase, today)
+    if not (stored_phase or process.current_phase):
+        return list(process.phases)
+    moved_on = moved_at.astimezone(THAILAND).date() if moved_at is not None else None
+    if moved_on is not None and moved_on <= today:
+        start = moved_on
+    elif current.start > today:
+        start = today
+    else:
+        return list(process.phases)
+    keys = [p.key for p in process.phases]
+    here = keys.index(current.key)
+    schedule = []
+    for i, phase in enumerate(process.phases):
+        if i < here and phase.end >= start:
+            end = start - timedelta(days=1)
+            phase = phase.model_copy(update={"start": min(phase.start, end), "end": end})
+        elif i == here:
+            phase = phase.model_copy(update={"start": start, "end": max(phase.end, start)})
+        schedule.append(phase)
+    return schedule
 
 
 def next_phase(process: Process, key: str) -> PhaseDates | None:

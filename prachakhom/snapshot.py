@@ -10,7 +10,9 @@ When it is written (so how fresh the static copy of comments is): on every phase
 the hourly scheduler) and whenever staff moderate a proposal; the pages' script replaces the copy
 with the live list from the API.
 
-Resident text in a snapshot is as untrusted as anywhere else: the generator escapes it.
+Resident text in a snapshot is as untrusted as anywhere else: the generator escapes it, and the
+models sanitise it on the way in (`prachakhom.text.sanitise_text`: no control, separator or bidi
+character reaches a page or a ballot file, whatever was stored before the text rule existed).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from prachakhom.models import Model, Proposal, Slug
+from prachakhom.models import ManyLines, Model, OneLine, Proposal, Slug
 
 SNAPSHOT_FILE = "snapshot.json"
 
@@ -30,7 +32,7 @@ class StoredProposal(Model):
 
     slug: Slug
     proposal: Proposal
-    body: str = ""
+    body: ManyLines = ""
 
 
 class StoredComment(Model):
@@ -41,8 +43,8 @@ class StoredComment(Model):
 
     id: str
     parent: str | None = None
-    author: str
-    text: str
+    author: OneLine
+    text: ManyLines
     created_at: datetime
 
 

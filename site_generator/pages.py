@@ -10,6 +10,7 @@ MkDocs' theme templates print them unescaped.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,11 +23,23 @@ from markupsafe import Markup
 
 from prachakhom.content import MunicipalityDoc
 from prachakhom.messages import ACTION_TH, PROPOSAL_STATUS_TH
+from prachakhom.models import MAX_BAHT
 from prachakhom.thai import baht, thai_date, thai_date_range
 from site_generator.thai_text import slugify
 from site_generator.views import ProcessView
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+PROPOSALS_PER_PAGE = 50
+"""The proposal list is cut into pages of this many cards (2,000 proposals on one page were 2.7 MB);
+the filter box searches them all (assets/pk-list.js)."""
+BALLOT_INLINE_OPTIONS = 150
+"""A ballot with more options than this (a big city's) does not carry them in the page: each pot
+loads its options when it is shown, OPTIONS_PER_FILE at a time (`vote/options/<pot>-<n>.json`)."""
+OPTIONS_PER_FILE = 50
+RESULTS_INLINE_ROWS = 150
+"""Results of more projects than this put each pot's table on pages of its own (`results/<pot>/`),
+RESULTS_PER_PAGE rows a page; the results page then links to them."""
+RESULTS_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,8 @@ class GeneratedPage:
     meta: dict[str, Any] = field(default_factory=dict)
     actions: str = ""
     """Forms, share links and scripts shown after the body but kept out of the search index."""
+    searchable: bool = True
+    """In the site's search index (site_generator/search_index.py); task pages and the list are not."""
 
 
 def staff_markdown(text: str) -> Markup:
@@ -62,7 +77,7 @@ def page_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         staff_markdown=staff_markdown,
         url_param=lambda text: quote(str(text), safe=""),
     )
-    env.globals.update(ACTION_LABELS=ACTION_TH, status_labels=PROPOSAL_STATUS_TH, site_url="")
+    env.globals.update(ACTION_LABELS=ACTION_TH, status_labels=PROPOSAL_STATUS_TH, site_url="", max_baht=MAX_BAHT)
     return env
 
 
@@ -84,12 +99,14 @@ def page_path(src_uri: str) -> str:
 def _render(env: Environment, template: str, src_uri: str, ctx: dict[str, object]) -> GeneratedPage:
     module: Any = env.get_template(template).make_module(
         {**ctx, "root": root_of(src_uri), "page_path": page_path(src_uri)})
-    meta: dict[str, Any] = {"search": {"exclude": True}} if getattr(module, "search_exclude", "") else {}
+    # Material's own index stays empty (its worker is replaced by ours, which reads search_index.py's files)
+    meta: dict[str, Any] = {"search": {"exclude": True}}
     if getattr(module, "no_search", ""):
         meta["pk_no_search"] = True  # templates/overrides/partials/search.html: no search worker here
     actions = str(getattr(module, "actions", ""))
     return GeneratedPage(
-        str(module.title).strip(), str(module.description).strip(), str(module.body), meta, actions
+        str(module.title).strip(), str(module.description).strip(), str(module.body), meta, actions,
+        searchable=not getattr(module, "search_exclude", ""),
     )
 
 
@@ -100,10 +117,10 @@ def municipality_pages(
     ctx: dict[str, object] = {"m": doc.municipality, "slug": doc.slug, "processes": views, "today": today}
     pages = {"index.md": _render(env, "home.html.j2", "index.md", ctx)}
     for v in views:
-        pctx = {**ctx, "v": v}
+        pctx = {**ctx, "v": v, "ballot_inline": ballot_inline(v), "options_per_file": OPTIONS_PER_FILE,
+                "results_split": results_split(v)}
         listed = {
             f"{v.slug}/index.md": "process.html.j2",
-            f"{v.slug}/proposals/index.md": "proposals.html.j2",
             f"{v.slug}/results/index.md": "results.html.j2",
         }
         if v.projects:
@@ -115,12 +132,68 @@ def municipality_pages(
             listed[f"{v.slug}/receipt/index.md"] = "receipt.html.j2"
         for uri, template in listed.items():
             pages[uri] = _render(env, template, uri, pctx)
+        pages.update(_proposal_list_pages(env, v, pctx))
+        if pctx["results_split"]:
+            pages.update(_results_pot_pages(env, v, pctx))
         for p in v.proposals:
             uri = f"{v.slug}/proposals/{p.slug}.md"
             pages[uri] = _render(env, "proposal.html.j2", uri, {**pctx, "p": p})
         for pr in v.projects:
             uri = f"{v.slug}/projects/{pr.slug}.md"
             pages[uri] = _render(env, "project.html.j2", uri, {**pctx, "pr": pr})
+    return pages
+
+
+def ballot_inline(v: ProcessView) -> bool:
+    return sum(len(bp.proposals) for bp in v.ballot_pots) <= BALLOT_INLINE_OPTIONS
+
+
+def ballot_option_files(v: ProcessView) -> dict[str, str]:
+    """`<process>/vote/options/<pot>-<n>.json` → `[[slug, title, cost], …]` for a ballot too large
+    to carry its options in the page (none otherwise); read by assets/pk-vote.js."""
+    if not v.phase_of("vote") or ballot_inline(v):
+        return {}
+    files = {}
+    for bp in v.ballot_pots:
+        for start in range(0, len(bp.proposals), OPTIONS_PER_FILE):
+            options = [[p.slug, p.proposal.title, p.cost] for p in bp.proposals[start: start + OPTIONS_PER_FILE]]
+            name = f"{v.slug}/vote/options/{bp.pot.pot_id}-{start // OPTIONS_PER_FILE + 1}.json"
+            files[name] = json.dumps(options, ensure_ascii=False, separators=(",", ":"))
+    return files
+
+
+def results_split(v: ProcessView) -> bool:
+    return v.outcome is not None and sum(len(pr.rows) for pr in v.outcome.pots) > RESULTS_INLINE_ROWS
+
+
+def _results_pot_pages(env: Environment, v: ProcessView, ctx: dict[str, object]) -> dict[str, GeneratedPage]:
+    pages = {}
+    for pr in v.outcome.pots if v.outcome else []:
+        count = max(1, -(-len(pr.rows) // RESULTS_PER_PAGE))
+        for number in range(1, count + 1):
+            name = "index" if number == 1 else f"page_{number}"
+            uri = f"{v.slug}/results/{pr.pot.pot_id}/{name}.md"
+            pager = {"number": number, "count": count, "up": "" if number == 1 else "../",
+                     "rows": pr.rows[(number - 1) * RESULTS_PER_PAGE: number * RESULTS_PER_PAGE]}
+            pages[uri] = _render(env, "results_pot.html.j2", uri, {**ctx, "pr": pr, "pager": pager})
+    return pages
+
+
+def proposal_list_uri(process: str, number: int) -> str:
+    """Page `number` (from 1) of a process's proposal list: `proposals/`, `proposals/page_2/`, … (an
+    underscore, which no proposal slug has)."""
+    return f"{process}/proposals/index.md" if number == 1 else f"{process}/proposals/page_{number}.md"
+
+
+def _proposal_list_pages(env: Environment, v: ProcessView, ctx: dict[str, object]) -> dict[str, GeneratedPage]:
+    size = PROPOSALS_PER_PAGE
+    count = max(1, -(-len(v.proposals) // size))
+    pages = {}
+    for number in range(1, count + 1):
+        uri = proposal_list_uri(v.slug, number)
+        pager = {"number": number, "count": count, "up": "" if number == 1 else "../",
+                 "cards": v.proposals[(number - 1) * size: number * size]}
+        pages[uri] = _render(env, "proposals.html.j2", uri, {**ctx, "pager": pager})
     return pages
 
 

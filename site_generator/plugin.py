@@ -6,19 +6,17 @@
 - `on_files` adds the generated pages and the self-hosted assets (`File.generated`);
 - `on_page_markdown` / `on_page_content` give each generated page its metadata and its HTML
   (rendered by Jinja, not Markdown) and a table of contents from its headings;
-- `on_post_build` segments Thai words in the search index, so search finds a word typed from
-  the middle of a sentence.
+- `on_post_build` writes the site's split search index (`site_generator/search_index.py`), which
+  the search worker and the proposal list fetch only when a resident searches.
 
 With `municipality` empty, the plugin builds the national index instead.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -37,12 +35,13 @@ from site_generator.fonts import FONT_CSS, font_files
 from site_generator.pages import (
     TEMPLATES_DIR,
     GeneratedPage,
+    ballot_option_files,
     municipality_nav,
     municipality_pages,
     national_pages,
     page_environment,
 )
-from site_generator.thai_text import segment
+from site_generator.search_index import index_files, municipality_docs, national_docs, write_index
 from site_generator.views import municipality_views
 
 ASSETS_DIR = TEMPLATES_DIR / "assets"
@@ -63,6 +62,7 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
     def __init__(self) -> None:
         self.pages: dict[str, GeneratedPage] = {}
         self.data_files: dict[str, str] = {}
+        self.search_files: dict[str, str] = {}
         self.content: Content | None = None
         """Set by `site_generator.build` when it has loaded the content already."""
 
@@ -83,16 +83,19 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
                 for m in self.content.municipalities.values()
             ]
             self.pages = national_pages(env, entries, today)
+            self.search_files = index_files(national_docs(entries))
             return config
         if slug not in self.content.municipalities:
             raise PluginError(f"unknown municipality '{slug}'; known: {', '.join(self.content.municipalities)}")
         doc = self.content.municipalities[slug]
         views = municipality_views(doc, today, data_dir)
         for view in views:
+            self.data_files.update(ballot_option_files(view))
             if view.outcome is not None:
                 for name, text in view.outcome.files.items():
                     self.data_files[f"{view.slug}/results/data/{name}"] = text
         self.pages = municipality_pages(env, doc, views, today)
+        self.search_files = index_files(*municipality_docs(self.pages, views))
         config.nav = municipality_nav(views)
         return config
 
@@ -135,13 +138,6 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
             page.content = (page.content or "") + generated.actions
         return context
 
-    @event_priority(-100)  # after the search plugin has written its index
+    @event_priority(-100)  # after the search plugin has written its (empty) index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        index_path = Path(config.site_dir) / "search" / "search_index.json"
-        if not index_path.is_file():
-            return
-        index: dict[str, Any] = json.loads(index_path.read_text(encoding="utf-8"))
-        for doc in index.get("docs", []):
-            doc["title"] = segment(doc.get("title", ""))
-            doc["text"] = segment(doc.get("text", ""))
-        index_path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        write_index(Path(config.site_dir) / "search", self.search_files)

@@ -1,8 +1,9 @@
 """Results of a closed vote: tally every pot with the process's rule, and publish the inputs.
 
 Anyone can check a result: the anonymised ballots of each pot are published as Pabulib (`.pb`),
-CSV and JSON next to the results, with their SHA-256 and the kit version, and
-`prachakhom tally <pot>.pb --rule <rule>` recomputes the same winners.
+CSV and JSON next to the results, with their SHA-256 and the kit version, and the command printed
+beside them (`prachakhom.counting.CountSettings.command`: rule, utility and tie-breaking, nothing
+left to a default) recomputes exactly the page's winners from the published `.pb`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from prachakhom import __version__
+from prachakhom.counting import CountSettings, count_settings
 from prachakhom.models import ProcessTemplate
 from prachakhom.tally import (
     Outcome,
@@ -22,7 +24,6 @@ from prachakhom.tally import (
     export_json,
     export_pb,
     sha256_hex,
-    tally,
 )
 from prachakhom.tally.tiebreaking import DESCRIPTIONS_TH
 
@@ -64,6 +65,8 @@ class PotResult:
     rows: tuple[ResultRow, ...]
     ballots: int
     downloads: tuple[Download, ...]
+    command: str
+    """The recompute command printed beside the downloads: gives exactly `outcome.winners`."""
 
     @property
     def budget_used(self) -> int:
@@ -89,6 +92,32 @@ class ProcessResults:
     """File name → text, published under `<process>/results/data/`."""
 
 
+@dataclass(frozen=True)
+class CountedPot:
+    """One pot counted as the page shows it, with the files published for it and the command that
+    recomputes it from the published `.pb`."""
+
+    outcome: Outcome
+    files: Mapping[str, tuple[str, str]]
+    """File name → (label, text)."""
+    command: str
+
+
+def count_pot(pot_id: str, election: PabulibElection, settings: CountSettings) -> CountedPot:
+    """Count one pot's ballots and prepare what is published beside the result."""
+    outcome = settings.count(election.pot, election.profile)
+    meta: dict[str, str] = {"rule": settings.rule, "tie_breaking": settings.tie_breaking}
+    if settings.utility is not None:
+        meta["utility"] = settings.utility
+    pb_name = f"{pot_id}.pb"
+    files = {
+        pb_name: ("Pabulib (.pb)", export_pb(election.pot, election.profile, meta)),
+        f"{pot_id}.csv": ("CSV", export_csv(election.pot, election.profile)),
+        f"{pot_id}.json": ("JSON", export_json(election.pot, election.profile)),
+    }
+    return CountedPot(outcome, files, settings.command(pb_name))
+
+
 def process_results(
     rules: ProcessTemplate,
     pots: Sequence[PotView],
@@ -98,11 +127,11 @@ def process_results(
     """The outcome of every pot that has ballots (None: the process is not tallied, or has no ballots).
 
     The caller decides when the outcome is public (`prachakhom.participation.outcome_public`); the
-    ballots are parsed once, by whoever read the file (`site_generator.views._elections`)."""
-    method = rules.tally.method
-    if method == "none" or not elections:
+    ballots are parsed once, by whoever read the file (`site_generator.views._elections`). Each pot is
+    counted by `prachakhom.counting.count_settings` — the settings the published command names."""
+    settings = count_settings(rules)
+    if settings is None or not elections:
         return None
-    tie_breaking = TieBreaking(rules.tally.tie_breaking)
     by_slug = {p.slug: p for p in proposals}
     results: list[PotResult] = []
     files: dict[str, str] = {}
@@ -110,19 +139,13 @@ def process_results(
         election = elections.get(pot.pot_id)
         if election is None:
             continue
-        # min_score=1: a project nobody voted for is never funded, even if money is left
-        outcome = tally(election.pot, election.profile, method, rules.tally.utility, tie_breaking, min_score=1)
+        counted = count_pot(pot.pot_id, election, settings)
         rows = tuple(
             ResultRow(r, by_slug.get(r.project_id), int(election.pot.to_units(r.cost)), r.score)
-            for r in sorted(outcome.projects, key=lambda r: (not r.selected, -r.score))
+            for r in sorted(counted.outcome.projects, key=lambda r: (not r.selected, -r.score))
         )
-        exports = {
-            f"{pot.pot_id}.pb": ("Pabulib (.pb)", export_pb(election.pot, election.profile, {"rule": method})),
-            f"{pot.pot_id}.csv": ("CSV", export_csv(election.pot, election.profile)),
-            f"{pot.pot_id}.json": ("JSON", export_json(election.pot, election.profile)),
-        }
-        downloads = tuple(Download(label, name, sha256_hex(text)) for name, (label, text) in exports.items())
-        files.update({name: text for name, (_, text) in exports.items()})
-        results.append(PotResult(pot, outcome, rows, len(election.profile), downloads))
-    return ProcessResults(method, RULE_NAMES_TH[method], DESCRIPTIONS_TH[tie_breaking], __version__,
-                          tuple(results), files)
+        downloads = tuple(Download(label, name, sha256_hex(text)) for name, (label, text) in counted.files.items())
+        files.update({name: text for name, (_, text) in counted.files.items()})
+        results.append(PotResult(pot, counted.outcome, rows, len(election.profile), downloads, counted.command))
+    return ProcessResults(settings.rule, RULE_NAMES_TH[settings.rule],
+                          DESCRIPTIONS_TH[TieBreaking(settings.tie_breaking)], __version__, tuple(results), files)

@@ -35,9 +35,10 @@ from prachakhom.models import (
     Village,
 )
 from prachakhom.participation import outcome_public, voting_closed
-from prachakhom.phase import days_left, phase_now
+from prachakhom.phase import days_left, phase_now, phases_as_run
 from prachakhom.pots import ballot_cost, pot_budgets, pot_of, pot_village
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, ballot_files, load_snapshot
+from site_generator.consultation import ConsultationSummary, consultation_summary
 from site_generator.results import ProcessResults, process_results
 
 if TYPE_CHECKING:
@@ -152,6 +153,9 @@ class ProcessView:
     outcome: ProcessResults | None
     """The tally of every pot with ballots once the outcome is public (`site_generator.results`);
     None before, for a process without ballots, or in a view built `with_results=False`."""
+    summary: ConsultationSummary | None
+    """An idea consultation's summary once its outcome is public (its last phase;
+    `site_generator.consultation`); None for a vote, before, or in a view built `with_results=False`."""
 
     @property
     def actions(self) -> list[str]:
@@ -237,16 +241,18 @@ def process_view(
     snapshot = load_snapshot(data_dir, doc.municipality_slug, doc.slug)
     stored_phase = snapshot.current_phase if snapshot else None
     process = doc.process.model_copy(update={"current_phase": stored_phase}) if stored_phase else doc.process
-    current_dates = phase_now(doc.process, stored_phase, today)
-    keys = [p.key for p in process.phases]
-    current_index = keys.index(current_dates.key)
+    moved_at = snapshot.phase_changed_at if snapshot and stored_phase else None
+    # a phase moved on early shows the dates it really has, not the planned ones
+    schedule = phases_as_run(doc.process, stored_phase, today, moved_at)
+    current_index = [p.key for p in schedule].index(phase_now(doc.process, stored_phase, today).key)
+    current_dates = schedule[current_index]
     phases = tuple(
         PhaseView(
             doc.rules.phase(dates.key),
             dates,
             "done" if i < current_index else "current" if i == current_index else "upcoming",
         )
-        for i, dates in enumerate(process.phases)
+        for i, dates in enumerate(schedule)
     )
     proposals = _proposals(municipality, doc, snapshot)
     pots = _pots(municipality, doc)
@@ -268,6 +274,8 @@ def process_view(
         outcome_public=public,
         outcome=process_results(doc.rules, pots, proposals, _elections(doc, data_dir))
         if public and with_results else None,
+        summary=consultation_summary(proposals)
+        if public and with_results and doc.rules.kind != "budgeting" else None,
     )
 
 

@@ -62,8 +62,10 @@ def journey_content(root: Path) -> Path:
         if process != base.name:
             shutil.copytree(base, base.parent / process)
         if ballot:
+            # points ballots are counted by MES with the points as utility (prachakhom.counting)
+            tally = {"tally": {"utility": "points"}} if ballot["kind"] == "points" else {}
             factory.update_yaml(base.parent / process / "process.yaml",
-                                lambda d, b=ballot: d.update(overrides={"ballot": b}))
+                                lambda d, b=ballot, t=tally: d.update(overrides={"ballot": b, **t}))
     shutil.copytree(base, base.parent / PROPOSE)
     factory.update_yaml(base.parent / PROPOSE / "process.yaml",
                         lambda d: d.update(current_phase="proposals", title="ประชาคมออนไลน์ เสนอโครงการ ปี 2570"))

@@ -5,14 +5,25 @@ greedy by score = `greedy_utilitarian_welfare` with cost satisfaction (approval)
 (cumulative), so the order is by votes/points; MES = `method_of_equal_shares`; mes-add1 =
 `completion_by_rule_combination([MES with voter_budget_increment=1, greedy])`. Ties are broken by
 pabutools' default `lexico_tie_breaking`, i.e. our `TieBreaking.LEXICOGRAPHIC`.
+
+Where we differ on purpose: pabutools' greedy (and so the add1 completion) funds a project nobody
+voted for when it fits; we never do. `expected_winners` is pabutools' outcome without those projects
+(they come last in the greedy order, so the others are unchanged) and says which ones it removed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
+import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from prachakhom.tally import PabulibElection, write_pabulib
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -59,6 +70,21 @@ def size(path: Path) -> int:
     return int(meta.get("num_votes", 0)) * int(meta.get("num_projects", 0))
 
 
+def unsupported_projects(election: PabulibElection) -> set[str]:
+    """Projects with no supporter (no approval, or no positive points) in this election."""
+    backed = {pid for b in election.profile.ballots for pid, pts in b.points_of().items() if pts > 0}
+    return {p.id for p in election.pot.projects} - backed
+
+
+def expected_winners(election: PabulibElection, rule: str, utility: str | None = None,
+                     text: str | None = None) -> tuple[list[str], set[str]]:
+    """pabutools' winners on `text` (default: the election as we write it) minus the projects nobody
+    supported, and the ones removed: the only place where our rules and pabutools' may differ."""
+    theirs = reference_winners(write_pabulib(election) if text is None else text, rule, utility)
+    unsupported = unsupported_projects(election)
+    return [w for w in theirs if w not in unsupported], {w for w in theirs if w in unsupported}
+
+
 def reference_winners(text: str, rule: str, utility: str | None = None) -> list[str]:
     from pabutools.election import (
         Additive_Cardinal_Sat,
@@ -95,3 +121,17 @@ def reference_winners(text: str, rule: str, utility: str | None = None) -> list[
     else:
         raise ValueError(rule)
     return [p.name for p in result]
+
+
+def run_recompute_command(command: str, data_dir: Path) -> dict[str, Any]:
+    """Run a published recompute command (`prachakhom tally FILE …`) the way a reader would, through
+    the command's own code path (in process), on the file in `data_dir`; its JSON outcome."""
+    from prachakhom.commands.cli import main
+
+    program, *args = shlex.split(command)
+    assert program == "prachakhom" and args[0] == "tally"
+    args[1] = str(data_dir / args[1])
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*args, "--json"]) == 0
+    return json.loads(out.getvalue())  # type: ignore[no-any-return]

@@ -67,7 +67,15 @@ def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def statements(role: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for policy in role["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+    """A role's statements; one under a condition (`Fn::If: [cond, statement, AWS::NoValue]`) counts."""
+    out = []
+    for policy in role["Properties"].get("Policies", []):
+        for s in policy["PolicyDocument"]["Statement"]:
+            if "Fn::If" in s:
+                out += [branch for branch in s["Fn::If"][1:] if isinstance(branch, dict) and "Effect" in branch]
+            else:
+                out.append(s)
+    return out
 
 
 def as_list(value: Any) -> list[Any]:

@@ -160,7 +160,8 @@ def test_budget_rule_cap_and_minimum_share(tmp_path):
 
 def test_points_rule(tmp_path):
     content = write_content(tmp_path, "voting",
-                            overrides="  ballot: {kind: points, total_points: 5, max_points_per_project: 3}")
+                            overrides="  ballot: {kind: points, total_points: 5, max_points_per_project: 3}\n"
+                                      "  tally: {utility: points}")
     with api_for(make_service(content, make_repository("memory"))) as api:
         too_many = api.post(BASE + "/ballot", ballot_body(8, {"municipality": {"market-all": 3, "park-all": 3}}))
         assert too_many[0] == 422

@@ -24,20 +24,30 @@ from tests.api_fixtures import (  # isort: skip  (puts functions/ on sys.path)
 )
 
 EXAMPLES = 20
+READABLE = "^[ก-ฮA-Za-z0-9][ก-๙A-Za-z0-9 .,-]{0,40}$"
+READABLE_OPTIONAL = "^([ก-ฮA-Za-z0-9][ก-๙A-Za-z0-9 .,-]{0,40})?$"
 
 
 def _schema_with_known_places(doc: dict[str, Any], seeded: dict[str, list[str]],
                               categories: list[str] | None = None) -> dict[str, Any]:
     """The published description, with path parameters drawn from what the test stored (and a few
-    unknown values), and a proposal's category and village from the content (and one unknown each;
-    the content's form requires both): random strings and numbers would only ever meet 404,
-    `unknown_category` and `unknown_village`."""
+    unknown values), and a proposal's category, village and cost from the content (and one unknown
+    each; the content's form requires every field): random strings and numbers would only ever meet
+    404, `unknown_category`, `unknown_village` and `missing`."""
     doc = copy.deepcopy(doc)
     if categories:
         proposal = doc["components"]["schemas"]["ProposalIn"]
         proposal["properties"]["category"] = {"enum": categories}
         proposal["properties"]["village"] = {"enum": [1, 2, 9]}
-        proposal["required"] = sorted({*proposal.get("required", []), "village"})
+        proposal["properties"]["cost"] = {"enum": [0, 150_000, 10**12]}  # JSON's 1.0 is an integer; strict ints are not
+        proposal["required"] = sorted({*proposal.get("required", []), "summary", "description", "village", "cost"})
+        # readable text (the core's text rule refuses controls, bidi and unreadable text, which random
+        # strings nearly always hold: negative mode still sends those)
+        for schema, fields in ((proposal, ("title", "summary", "description", "author", "contact")),
+                               (doc["components"]["schemas"]["CommentIn"], ("text", "author"))):
+            for name in fields:
+                optional = name not in schema.get("required", [])
+                schema["properties"][name] = {"type": "string", "pattern": READABLE_OPTIONAL if optional else READABLE}
     for operations in doc["paths"].values():
         for op in operations.values():
             for param in op.get("parameters", []):

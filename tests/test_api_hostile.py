@@ -1,6 +1,7 @@
 """Hostile input never crashes the API: every refusal a 4xx in the one error shape with a Thai msg
-(bodies nested too deep, numbers too long, money beyond any budget, non-ASCII headers, unknown paths,
-a support on a budgeting process, a stored phase content no longer knows)."""
+(bodies nested too deep, numbers too long, money beyond any budget, text with nothing readable or
+bidi controls, non-ASCII headers, unknown paths, a support on a budgeting process, a stored phase
+content no longer knows)."""
 
 from __future__ import annotations
 
@@ -55,6 +56,33 @@ def test_deep_nesting_is_refused_before_parsing(api):
     deep_string = json.dumps({**PROPOSAL, "title": "[" * 2000}).encode()  # brackets inside a string count for nothing
     got, data, _ = api.call("POST", BASE + "/proposals", raw=deep_string)
     assert got == 400 and "body_too_deep" not in str(data)
+
+
+UNREADABLE = {"\u200b\u200b\u200b": "text_not_readable", "\u0e34\u0e48\u0e49": "text_not_readable",
+              "\u202eเงินทอน": "text_bidi_control", "ดี\u2066มาก": "text_bidi_control", "ก\x07ข": "text_control_character"}
+
+
+@pytest.mark.parametrize(("typed", "code"), UNREADABLE.items(), ids=list(UNREADABLE.values()))
+def test_text_with_nothing_readable_or_bidi_controls_is_refused(api, typed, code):
+    """Before: a comment or an author name made only of zero-width characters or Thai marks, or
+    starting with a right-to-left override, was stored. Now the core's text rule refuses it (Thai
+    message, the field named), and nothing is stored."""
+    path = BASE + "/proposals/road-village-1/comments"
+    for body, field in (({"text": typed, "author": "สมชาย"}, "text"), ({"text": "เห็นด้วย", "author": typed}, "author")):
+        data = refused(api, json.dumps(body).encode(), code, path=path)
+        assert data["errors"][0]["loc"] == ["body", field], data
+    data = refused(api, json.dumps({**PROPOSAL, "title": typed}).encode(), code)
+    assert data["errors"][0]["loc"] == ["body", "title"]
+    assert api.get(path)[1]["comments"] == []
+
+
+def test_text_is_normalised_on_the_way_in(api):
+    """NFC, and a line separator a one-line field cannot hold becomes a space (a comment keeps it as
+    a line break): what is stored is what pages, search and the ballot files can carry."""
+    status, data = api.post(BASE + "/proposals/road-village-1/comments",
+                            {"text": "ถนน\u2028ซอย 5 cafe\u0301", "author": "สม\u2028ชาย"}, key="nfc")
+    assert status == 201, data
+    assert data["comment"]["text"] == "ถนน\nซอย 5 caf\u00e9" and data["comment"]["author"] == "สม ชาย"
 
 
 def test_long_numbers_are_refused(api):

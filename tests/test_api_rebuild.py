@@ -79,8 +79,8 @@ def test_results_page_is_published(closed):
 def test_results_page_names_the_winners(closed):
     _, site, _ = closed
     html = (site / "ban-test" / "pb-2570" / "results" / "index.html").read_text(encoding="utf-8")
-    won = set(re.findall(r'<tr class="pk-won">\s*<td><a href="\.\./proposals/([^/]+)/"', html))
-    lost = set(re.findall(r'<tr class="pk-lost">\s*<td><a href="\.\./proposals/([^/]+)/"', html))
+    won = set(re.findall(r'<tr[^>]* class="pk-won">\s*<td[^>]*><a href="\.\./proposals/([^/]+)/"', html))
+    lost = set(re.findall(r'<tr[^>]* class="pk-lost">\s*<td[^>]*><a href="\.\./proposals/([^/]+)/"', html))
     assert won == WINNERS["village-1"] | WINNERS["municipality"]
     assert {"road-village-1", "market-all"} <= lost
     assert "งบประมาณคงเหลือไม่พอ" in html  # why the road (5 votes, 250,000) lost

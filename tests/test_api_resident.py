@@ -96,6 +96,7 @@ def test_same_key_with_another_body_is_an_idempotency_conflict(api):
     ({"cost": 1500.5}, "int_type", ["body", "cost"]),
     ({"cost": "150,000"}, "int_type", ["body", "cost"]),
     ({"cost": -1}, "greater_than_equal", ["body", "cost"]),
+    ({"cost": 99999999999999999999999}, "less_than_equal", ["body", "cost"]),
     ({"category": "spaceships"}, "unknown_category", ["body", "category"]),
     ({"category": "Roads!"}, "string_pattern_mismatch", ["body", "category"]),
     ({"village": 9}, "unknown_village", ["body", "village"]),
@@ -119,6 +120,20 @@ def test_malformed_bodies_are_400(api, raw, code):
     status, data, _ = api.call("POST", BASE + "/proposals", raw=raw)
     assert status == 400
     assert_error_shape(data, code)
+
+
+def test_a_proposal_for_the_whole_area_has_no_village(api):
+    """The form's village field is required, and its first choice, the whole area, sends no village."""
+    body = {k: v for k, v in PROPOSAL.items() if k != "village"}
+    status, data = api.post(BASE + "/proposals", body, key="whole-area")
+    assert status == 201, data
+    assert data["proposal"]["village"] is None
+
+
+def test_money_beyond_any_budget_is_refused_saying_the_limit(api):
+    status, data = api.post(BASE + "/proposals", {**PROPOSAL, "cost": 10**23}, key="too-much")
+    assert status == 400
+    assert [e["msg"] for e in data["errors"]] == ["ต้องไม่เกิน 100,000,000,000"]
 
 
 def test_missing_title_reported_with_every_other_problem(api):

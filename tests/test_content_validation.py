@@ -113,6 +113,14 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         "cost",
         "needs a cost",
     ),
+    ("money beyond any budget", _proposal(cost=10**23), "road-north.md", "cost", "100,000,000,000"),
+    (
+        "summary that goes stale",
+        _process(_set("summary", "ชาวตำบลเสนอโครงการ 48 เรื่อง ตอนนี้เปิดลงคะแนนถึงวันที่ 30 พฤศจิกายน 2569")),
+        "process.yaml",
+        "summary",
+        "keep this text timeless",
+    ),
 ]
 
 

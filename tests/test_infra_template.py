@@ -261,13 +261,37 @@ def test_only_the_rebuild_writes_the_site_bucket(transformed):
             continue
         for s in s3:
             assert _refs(s["Resource"]) == {"SiteBucket"}
-            assert set(as_list(s["Action"])) <= {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket"}
+            assert set(as_list(s["Action"])) <= {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetObject"}
+            if "s3:GetObject" in as_list(s["Action"]):  # only the publish manifests (chalicelib/publish.py)
+                assert as_list(s["Action"]) == ["s3:GetObject"]
+                assert s["Resource"] == {"Fn::Sub": "${SiteBucket.Arn}/_publish/*"}
     invokers = {name for name, role in roles.items()
                 if any("lambda:InvokeFunction" in as_list(s["Action"]) for s in statements(role))}
     assert invokers == {"StaffAPIHandler", "AdvancePhases"}  # the only ones that ask for a rebuild
     for name in invokers:
         (s,) = [s for s in statements(roles[name]) if "lambda:InvokeFunction" in as_list(s["Action"])]
         assert _refs(s["Resource"]) == {"Rebuild"}
+
+
+def test_only_the_rebuild_invalidates_and_only_its_own_distribution(transformed):
+    """CloudFront invalidation: the rebuild's role, under the HasDistributionId condition, on the
+    distribution the DistributionId parameter names (set by `prachakhom deploy`), which the rebuild
+    gets in its environment; nothing else may call CloudFront."""
+    roles = _function_roles(transformed)
+    for name, role in roles.items():
+        cloudfront = [s for s in statements(role) if any(a.startswith("cloudfront:") for a in as_list(s["Action"]))]
+        assert bool(cloudfront) == (name == "Rebuild"), name
+    (policy,) = transformed["Resources"][_refs(transformed["Resources"]["Rebuild"]["Properties"]["Role"]).pop()][
+        "Properties"]["Policies"]
+    (conditional,) = [s for s in policy["PolicyDocument"]["Statement"] if "Fn::If" in s]
+    condition, statement, otherwise = conditional["Fn::If"]
+    assert condition == "HasDistributionId" and otherwise == {"Ref": "AWS::NoValue"}
+    assert statement["Action"] == "cloudfront:CreateInvalidation"
+    assert "distribution/${DistributionId}" in statement["Resource"]["Fn::Sub"]
+    assert transformed["Conditions"]["HasDistributionId"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "DistributionId"}, ""]}]}
+    env = transformed["Resources"]["Rebuild"]["Properties"]["Environment"]["Variables"]
+    assert env["PRACHAKHOM_DISTRIBUTION_ID"] == {"Ref": "DistributionId"}
+    assert transformed["Parameters"]["DistributionId"]["Default"] == ""
 
 
 RESOURCE_SETTINGS = {

@@ -105,6 +105,27 @@ def test_support_an_idea_once_from_its_page_and_the_list(browser, stack: Stack) 
     assert api(stack, "GET", resident_path(f"/proposals/{slug}"))[1]["proposal"]["support_count"] == before + 1
 
 
+def test_a_double_tap_sends_one_support_and_thanks_a_first_time_supporter(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    slug = "food-waste-bins-every-household"
+    before = api(stack, "GET", resident_path(f"/proposals/{slug}"))[1]["proposal"]["support_count"]
+    with phone_page(browser) as page:
+        posts: list[Any] = []
+        page.on("request", lambda r: posts.append(r) if r.method == "POST" and r.url.endswith("/support") else None)
+        page.goto(stack.url(PAGES + f"proposals/{slug}/"))
+        page.locator("[data-pk-support-open]").click()
+        fill_identity(page.locator("[data-pk-support-form]"), national_id(502))
+        # a double tap: the second submit comes before the first one's answer
+        page.locator("[data-pk-support-form]").evaluate("f => { f.requestSubmit(); f.requestSubmit(); }")
+        done = page.locator("[data-pk-support-done]")
+        done.wait_for(timeout=15000)
+        page.wait_for_load_state("networkidle")
+        assert len(posts) == 1, [p.url for p in posts]
+        assert posts[0].headers.get("idempotency-key")
+        assert "ขอบคุณ" in done.inner_text() and "เคยสนับสนุน" not in done.inner_text()
+        assert f"{before + 1} คน" in done.inner_text()
+    assert api(stack, "GET", resident_path(f"/proposals/{slug}"))[1]["proposal"]["support_count"] == before + 1
+
+
 HOSTILE = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 1"> ขยะ & "ถุง"'
 
 

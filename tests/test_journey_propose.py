@@ -73,6 +73,29 @@ def test_submit_a_proposal_with_inline_validation(browser, stack: Stack) -> None
         assert other_hosts(page) == set()
 
 
+def test_a_whole_area_proposal_is_sent_with_the_village_left_at_its_first_choice(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
+    """"ทั้งท้องถิ่น (ทุกหมู่บ้าน)" is an answer, not a missing one; a cost beyond any budget is refused."""
+    with phone_page(browser) as page:
+        page.goto(stack.url(f"{MUNI}/{PROPOSE}/propose/"))
+        assert page.locator("#pk-f-village").input_value() == ""
+        assert page.locator("#pk-f-village option:checked").inner_text().startswith("ทั้งท้องถิ่น")
+        type_thai(page.locator("#pk-f-title"), "รถรับส่งผู้ป่วยฟอกไตทั้งตำบล")
+        page.select_option("#pk-f-category", "health")
+        type_thai(page.locator("#pk-f-summary"), "ผู้ป่วยฟอกไตทุกหมู่บ้านไปโรงพยาบาลสัปดาห์ละสามวัน")
+        type_thai(page.locator("#pk-f-description"), "จ้างเหมารถทั้งปี")
+        type_thai(page.locator("#pk-f-cost"), "99999999999999999999999")
+        assert "ไม่เกิน 100,000,000,000 บาท" in page.locator("#pk-f-cost-err").inner_text()
+        type_thai(page.locator("#pk-f-cost"), "240000")
+        type_thai(page.locator("#pk-f-author"), "ชมรม อสม.")
+        page.locator("button[type=submit]").click()
+        assert page.locator("#pk-f-village-err").inner_text() == ""
+        page.locator("[data-pk-done]").wait_for(timeout=15000)
+        slug = page.locator("[data-pk-slug]").inner_text()
+        screenshot(page, "propose-whole-area-done")
+    stored = [i for i in stack.scan() if slug in json.dumps(i) and "รถรับส่งผู้ป่วยฟอกไตทั้งตำบล" in json.dumps(i, ensure_ascii=False)]
+    assert stored and all("N" not in i.get("village", {}) for i in stored)
+
+
 def test_comment_reply_and_report(browser, stack: Stack) -> None:  # type: ignore[no-untyped-def]
     with phone_page(browser) as page:
         page.goto(stack.url(f"{MUNI}/pb-2570/proposals/library/"))

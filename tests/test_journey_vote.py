@@ -179,7 +179,13 @@ def test_second_ballot_offers_to_replace_the_first(browser, stack: Stack) -> Non
         page.locator("[data-pk-submit]").click()
         change = page.locator("[data-pk-change]")
         change.wait_for(timeout=15000)
-        assert page.locator("[data-pk-status]").inner_text().strip()
+        said = page.locator("[data-pk-status]").inner_text().strip()
+        assert code in said and "(PUT)" not in said and "ส่งบัตรใหม่แทนบัตรเดิม" in said
+        # the action the voter needs now is the primary one; the plain send is gone
+        assert page.locator("[data-pk-submit]").is_hidden()
+        assert "md-button--primary" in (change.get_attribute("class") or "")
+        screenshot(page, "vote-already-voted")
+        assert axe_violations(page) == [] and small_targets(page) == []
         change.click()
         page.locator("[data-pk-step=done]").wait_for(timeout=15000)
         assert page.locator("[data-pk-receipt]").inner_text().strip() == code

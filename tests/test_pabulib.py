@@ -5,8 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from prachakhom.tally import BallotKind, PabulibError, read_pabulib, read_pabulib_file, write_pabulib
+from prachakhom.tally import (
+    Ballot,
+    BallotKind,
+    PabulibElection,
+    PabulibError,
+    Pot,
+    Profile,
+    Project,
+    read_pabulib,
+    read_pabulib_file,
+    write_pabulib,
+)
+from prachakhom.text import TextProblem, clean_text
 from tests.conftest_tally import file_meta, need_pabulib, pb_files
 
 FILES = pb_files()
@@ -108,3 +122,73 @@ def test_writer_round_trip_ours_and_pabutools(name: str) -> None:
     if original.profile.kind is not BallotKind.ORDINAL:
         theirs = [{p.name: (ballot[p] if hasattr(ballot, "get") else 1) for p in ballot} for ballot in profile]
         assert theirs == [b.points_of() for b in original.profile.ballots]
+
+
+# --- writing what people type: quoting and the round trip ------------------------------------
+
+def _accepted(multiline: bool) -> st.SearchStrategy[str]:
+    """Every string the text rule accepts (what titles, names and descriptions can hold)."""
+    chars = st.characters(codec="utf-8") | st.sampled_from(";\",\r\n\t\x85\u2028\u2029\x1c\u200b\u0e31 ")
+
+    def clean(text: str) -> str | None:
+        try:
+            return clean_text(text, multiline=multiline) or None
+        except TextProblem:
+            return None
+
+    return st.text(chars, min_size=1).map(clean).filter(lambda t: t is not None)  # type: ignore[return-value]
+
+
+SLUGS = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,4}){0,2}", fullmatch=True) | st.sampled_from(["none", "None"])
+
+
+@st.composite
+def typed_elections(draw: st.DrawFn) -> PabulibElection:
+    kind = draw(st.sampled_from([BallotKind.APPROVAL, BallotKind.CUMULATIVE]))
+    ids = draw(st.lists(SLUGS, min_size=1, max_size=5, unique=True))
+    projects = tuple(Project(pid, draw(st.integers(0, 10**7)), draw(_accepted(False)), i) for i, pid in enumerate(ids))
+    ballots = []
+    for v in range(draw(st.integers(0, 5))):
+        chosen = tuple(draw(st.lists(st.sampled_from(ids), unique=True)))
+        points = tuple(draw(st.integers(1, 9)) for _ in chosen) if kind is BallotKind.CUMULATIVE else None
+        ballots.append(Ballot(chosen, points, str(v + 1)))
+    meta = {"description": draw(_accepted(False)), "comment": draw(_accepted(True)), "subunit": draw(SLUGS),
+            "language": "th"}
+    return PabulibElection(meta, Pot(meta["subunit"], draw(st.integers(0, 10**8)), projects),
+                           Profile(kind, tuple(ballots)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(typed_elections())
+def test_every_string_the_text_rule_accepts_round_trips(election: PabulibElection) -> None:
+    again = read_pabulib(write_pabulib(election))
+    assert again.pot == election.pot
+    assert again.profile.kind is election.profile.kind
+    assert again.profile.ballots == election.profile.ballots
+    assert {k: again.meta[k] for k in election.meta} == election.meta
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\u2029", "\x85", "\x1c", "\r", "\r\n", "\n", ";", '"', "\x0b"])
+def test_separators_in_a_name_are_quoted_and_read_back(char: str) -> None:
+    name = f"ซ่อมถนน{char}สาย 1"
+    election = PabulibElection({"description": name}, Pot("main", 100, (Project("road", 50, name, 0),)),
+                               Profile(BallotKind.APPROVAL, (Ballot(("road",), None, "1"),)))
+    text = write_pabulib(election)
+    assert f'"{name.replace(chr(34), 2 * chr(34))}"' in text
+    again = read_pabulib(text)
+    assert again.pot.projects[0].name == name and again.meta["description"] == name
+    assert again.profile.ballots == election.profile.ballots
+
+
+def test_a_project_called_none_is_not_an_empty_ballot() -> None:
+    election = PabulibElection({}, Pot("main", 100, (Project("none", 50, "ไม่มีชื่อ", 0),)),
+                               Profile(BallotKind.APPROVAL, (Ballot(("none",), None, "1"), Ballot((), None, "2"))))
+    assert read_pabulib(write_pabulib(election)).profile.ballots == election.profile.ballots
+
+
+@pytest.mark.parametrize("project_id", ["", "a,b", " a", "a\u2028b"])
+def test_ids_a_vote_list_cannot_carry_are_refused(project_id: str) -> None:
+    election = PabulibElection({}, Pot("main", 100, (Project(project_id, 50, "x", 0),)),
+                               Profile(BallotKind.APPROVAL, ()))
+    with pytest.raises(ValueError, match="cannot be written to Pabulib"):
+        write_pabulib(election)

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from prachakhom.content import load_content
-from site_generator.thai_text import segment
+from site_generator.search_index import words
 from tests.conftest import CONTENT, PHONE
 
 pytestmark = pytest.mark.browser
@@ -36,9 +36,9 @@ def _voting_process():  # type: ignore[no-untyped-def]
 
 def test_search_finds_a_thai_word_from_the_middle_of_a_sentence(page, demo_server: str) -> None:  # type: ignore[no-untyped-def]
     mslug, pslug, pdoc = _voting_process()
-    doc = next(d for d in pdoc.proposals.values() if len(segment(d.proposal.title).split("\u200b")) >= 4)
-    words = segment(doc.proposal.title).split("\u200b")
-    word = max(words[1:-1], key=len)  # a word inside the title, neither first nor last
+    doc = next(d for d in pdoc.proposals.values() if len(words(d.proposal.title)) >= 4)
+    title_words = words(doc.proposal.title)
+    word = max(title_words[1:-1], key=len)  # a word inside the title, neither first nor last
     page.goto(f"{demo_server}{mslug}/")
     page.locator("label.md-search__icon, label[for='__search']").first.click()
     box = page.locator("input.md-search__input")

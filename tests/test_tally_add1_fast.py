@@ -1,4 +1,4 @@
-"""The fast add1 completion (certified float steps, `_mes_fast`) equals the plain exact loop.
+"""The fast add1 completion (certified float steps and windows of steps, `_mes_fast`) equals the plain exact loop.
 
 `equal_shares._add1_sequential` re-runs the exact rational MES at every +1 step (the slow reference);
 `equal_shares._add1` is what `tally` uses. On random small elections both must give the same outcome:
@@ -82,3 +82,56 @@ def test_fast_add1_equals_sequential_approval(election: PabulibElection, utility
 def test_fast_add1_equals_sequential_points(election: PabulibElection, completion: str) -> None:
     _same(election, "points", completion)
     _certified_runs_are_exact(election, "points")
+
+
+def _certified_windows_are_exact(election: PabulibElection, utility: str, width: int) -> None:
+    """A certified run over a window of shares (its half-width as the share's error), when it answers,
+    is the exact run at every share of the window: its ends and a share inside."""
+    pot, profile = election.pot, election.profile
+    prep = es._prepare(pot, profile, utility)  # type: ignore[arg-type]
+    key = [tie_key(TieBreaking.LEXICOGRAPHIC, p, prep.supporters[j]) for j, p in enumerate(pot.projects)]
+    active = [j for j, p in enumerate(pot.projects) if p.cost > 0 and prep.total_util[j] > 0]
+    base = Fraction(pot.budget, prep.n)
+    for first in range(1, 200, 37):
+        lo, hi = base + first, base + first + width
+        fast = certified_run(prep, active, (lo + hi) / 2, float(hi - lo) / 2, key)
+        if fast is not None:
+            for share in (lo, hi, lo + width // 3):
+                assert fast == es._run_mes(prep, active, share, key).selected, share
+
+
+@st.composite
+def village_pots(draw: st.DrawFn, kind: BallotKind) -> PabulibElection:
+    """A village pot: a few voters, costs of thousands of baht (thousands of one-baht add1 steps in
+    which the selection rarely changes: what the windows step over; kept small enough for the
+    sequential reference to finish)."""
+    costs = draw(st.lists(st.integers(2, 60).map(lambda c: c * 100), min_size=2, max_size=6))
+    projects = tuple(Project(f"p{i}", c, order=i) for i, c in enumerate(costs))
+    budget = draw(st.integers(max(costs) // 2, sum(costs)))
+    ids = [p.id for p in projects]
+    ballots = []
+    for v in range(draw(st.integers(1, 6))):
+        chosen = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True))
+        points = tuple(draw(st.integers(1, 5)) for _ in chosen) if kind is BallotKind.CUMULATIVE else None
+        ballots.append(Ballot(tuple(chosen), points, str(v + 1)))
+    return PabulibElection({}, Pot("village", budget, projects), Profile(kind, tuple(ballots)))
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(village_pots(BallotKind.APPROVAL), st.sampled_from(["cost", "cardinality"]), st.integers(1, 5000))
+def test_windowed_add1_equals_sequential_in_village_pots(election: PabulibElection, utility: str, width: int) -> None:
+    _same(election, utility, "add1", TieBreaking.SUPPORTERS_COST_ORDER)
+    _certified_windows_are_exact(election, utility, width)
+
+
+@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(village_pots(BallotKind.CUMULATIVE), st.integers(1, 5000))
+def test_windowed_add1_equals_sequential_in_village_points_pots(election: PabulibElection, width: int) -> None:
+    _same(election, "points", "add1")
+    _certified_windows_are_exact(election, "points", width)
+
+
+@settings(deadline=None, max_examples=50, suppress_health_check=[HealthCheck.too_slow])
+@given(elections(BallotKind.APPROVAL), st.sampled_from(["cost", "cardinality"]), st.integers(1, 60))
+def test_certified_windows_are_exact(election: PabulibElection, utility: str, width: int) -> None:
+    _certified_windows_are_exact(election, utility, width)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from chalicelib.errors import BadRequest, Unprocessable
 from prachakhom.messages import message
-from prachakhom.models import MAX_POINTS, Money
+from prachakhom.models import MANY_LINES, MAX_POINTS, ONE_LINE, STRICT_TEXT, Money
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
 Points = Annotated[int, Field(strict=True, ge=-MAX_POINTS, le=MAX_POINTS)]
@@ -29,7 +29,9 @@ PotKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
 
 
 def text(max_length: int, min_length: int = 1) -> StringConstraints:
-    """Resident text: whitespace stripped, then between `min_length` and `max_length` characters."""
+    """Resident text: whitespace stripped, then between `min_length` and `max_length` characters;
+    then (`ONE_LINE`/`MANY_LINES`) the core's one text rule (`prachakhom.text.clean_text`: NFC,
+    line breaks; refused with its Thai message: controls, bidi overrides, nothing readable)."""
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
@@ -38,20 +40,20 @@ class Body(BaseModel):
 
 
 class ProposalIn(Body):
-    title: Annotated[str, text(200)]
-    summary: Annotated[str, text(500, 0)] = ""
-    description: Annotated[str, text(5000, 0)] = ""
+    title: Annotated[str, text(200), ONE_LINE]
+    summary: Annotated[str, text(500, 0), MANY_LINES] = ""
+    description: Annotated[str, text(5000, 0), MANY_LINES] = ""
     category: Slug
     village: Annotated[int, Field(strict=True, ge=1, le=99)] | None = None
     cost: Money | None = None
-    author: Annotated[str, text(80)]
-    contact: Annotated[str, text(200, 0)] | None = None
+    author: Annotated[str, text(80), ONE_LINE]
+    contact: Annotated[str, text(200, 0), ONE_LINE] | None = None
     """Phone or e-mail so staff can call back: stored apart, staff-only, never published."""
 
 
 class CommentIn(Body):
-    text: Annotated[str, text(2000)]
-    author: Annotated[str, text(80)]
+    text: Annotated[str, text(2000), MANY_LINES]
+    author: Annotated[str, text(80), ONE_LINE]
     parent_id: Annotated[str, StringConstraints(pattern=r"^c[0-9a-f]{12}$")] | None = None
 
 
@@ -59,7 +61,7 @@ ReporterToken = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,64}
 
 
 class ReportIn(Body):
-    reason: Annotated[str, text(500, 0)] = ""
+    reason: Annotated[str, text(500, 0), MANY_LINES] = ""
     reporter: ReporterToken
     """A random id the page keeps in localStorage (assets/pk-comments.js): reports count once per
     distinct reporter (best effort without login: clearing the browser's storage makes a new one)."""
@@ -111,7 +113,7 @@ class PhaseChangeIn(Body):
 
 class ModerationIn(Body):
     decision: Literal["approve", "reject", "feasible", "infeasible"]
-    answer: Annotated[str, text(2000, 0)] = ""
+    answer: Annotated[str, text(2000, 0), MANY_LINES] = ""
     revised_cost: Money | None = None
 
 
@@ -123,8 +125,10 @@ MAX_BODY_BYTES = 64 * 1024
 as a 6-byte `\\uXXXX` escape by some clients) is about 36 KB."""
 MAX_DEPTH = 8
 """Arrays and objects inside each other: the deepest body (a points ballot) has 3."""
-MAX_NUMBER_DIGITS = 20
-"""Digits in one number: money is at most 12 (`prachakhom.models.MAX_BAHT`), points fewer."""
+MAX_NUMBER_DIGITS = 30
+"""Digits in one number: far below what makes int() slow or DynamoDB refuse (38), above what any field
+takes (money is at most 12 digits, `prachakhom.models.MAX_BAHT`), so a mistyped amount still meets its
+field's own bound and its message ("ต้องไม่เกิน 100,000,000,000")."""
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -143,7 +147,7 @@ def parse_body(model: type[M], raw: str | bytes | None) -> M:
     if not isinstance(data, dict):
         raise BadRequest.one("model_type")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=STRICT_TEXT)
     except ValidationError as err:
         raise BadRequest([_error(e) for e in err.errors()]) from None
 

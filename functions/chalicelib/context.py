@@ -20,6 +20,9 @@ Environment::
     PRACHAKHOM_SITE_URL           public base URL of the sites (default: http://127.0.0.1:8000/)
     PRACHAKHOM_SITE_BUCKET        on AWS: the bucket the rebuild function publishes to
     PRACHAKHOM_S3_ENDPOINT        S3 endpoint override (tests with moto)
+    PRACHAKHOM_DISTRIBUTION_ID    on AWS: the CloudFront distribution whose changed pages a rebuild
+                                  invalidates (empty: none; pages then expire within their minute)
+    PRACHAKHOM_CLOUDFRONT_ENDPOINT  CloudFront endpoint override (tests with moto)
     PRACHAKHOM_REBUILD_FUNCTION   on AWS: name of the rebuild Lambda (invoked asynchronously)
     PRACHAKHOM_SITE_ORIGIN        CORS allowed origin (default: *)
     PRACHAKHOM_CLOSE_GRACE        seconds the rebuild waits after a vote closed before exporting
@@ -72,6 +75,8 @@ class Settings:
     s3_endpoint: str | None
     rebuild_function: str
     close_grace: float = 30.0
+    distribution_id: str | None = None
+    cloudfront_endpoint: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -95,6 +100,8 @@ class Settings:
             s3_endpoint=env.get("PRACHAKHOM_S3_ENDPOINT") or None,
             rebuild_function=env.get("PRACHAKHOM_REBUILD_FUNCTION", "prachakhom-prod-rebuild"),
             close_grace=float(env.get("PRACHAKHOM_CLOSE_GRACE") or 30.0),
+            distribution_id=env.get("PRACHAKHOM_DISTRIBUTION_ID") or None,
+            cloudfront_endpoint=env.get("PRACHAKHOM_CLOUDFRONT_ENDPOINT") or None,
         )
 
 
@@ -257,3 +264,11 @@ def make_rebuilder(settings: Settings, sources: Sources) -> Rebuilder:
 
 def s3_client(settings: Settings) -> Any:
     return _boto_client("s3", settings.s3_endpoint, settings.region)
+
+
+def cloudfront_client(settings: Settings) -> Any:
+    """CloudFront's client (a global service: the region only signs the request), or None when no
+    distribution is configured."""
+    if not settings.distribution_id:
+        return None
+    return _boto_client("cloudfront", settings.cloudfront_endpoint, settings.region)

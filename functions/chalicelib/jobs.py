@@ -27,10 +27,12 @@ def rebuild(event: dict[str, Any], sleep: Callable[[float], None] = time.sleep) 
         raise RuntimeError("PRACHAKHOM_SITE_BUCKET is not set")
     sources = context.service()
     waited = wait_for_late_ballots(sources, municipality, settings.close_grace, sleep)
-    count = rebuild_to_bucket(sources, settings.content_dir, context.s3_client(settings),
-                              settings.site_bucket, municipality, settings.site_url)
-    log.info("rebuilt %s: %d files (waited %.1f s after a close)", municipality, count, waited)
-    return {"municipality": municipality, "files": count, "waited": waited}
+    published = rebuild_to_bucket(sources, settings.content_dir, context.s3_client(settings),
+                                  settings.site_bucket, municipality, settings.site_url,
+                                  context.cloudfront_client(settings), settings.distribution_id)
+    log.info("rebuilt %s (waited %.1f s after a close)", published.summary(), waited)
+    return {"municipality": municipality, "files": published.files, "uploaded": len(published.uploaded),
+            "deleted": len(published.deleted), "invalidated": published.invalidated, "waited": waited}
 
 
 def wait_for_late_ballots(sources: Sources, municipality: str, grace: float,

@@ -7,13 +7,13 @@ Export (what the site generator reads, see `prachakhom.snapshot`)::
 
 Publishing: locally into the folder the demo serves (`PRACHAKHOM_SITE_DIR`); on AWS the API invokes
 the `rebuild` Lambda asynchronously, which builds into /tmp and syncs `<municipality>/` in the site
-bucket (`PRACHAKHOM_SITE_BUCKET`). Only that municipality is rebuilt.
+bucket (`PRACHAKHOM_SITE_BUCKET`): only the files that changed are uploaded, and only the changed
+pages invalidated in CloudFront (`chalicelib.publish`). Only that municipality is rebuilt.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 import os
 import shutil
 import tempfile
@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.services.ballots import ballot_projects_of
 from chalicelib.services.comments import visible_comment_counts
@@ -30,10 +30,13 @@ from chalicelib.storage.records import BallotRecord, CommentRecord
 from chalicelib.storage.repository import Repository
 from prachakhom.ballot import BallotProject
 from prachakhom.content import MunicipalityCatalog
-from prachakhom.models import PUBLIC_PROPOSAL_STATUSES, PointsBallot
+from prachakhom.models import PUBLIC_PROPOSAL_STATUSES
 from prachakhom.participation import voting_closed
 from prachakhom.phase import phase_now
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
+
+if TYPE_CHECKING:
+    from chalicelib.publish import PublishReport
 
 
 class Sources(Protocol):
@@ -113,13 +116,14 @@ def write_ballot_files(place: Place, projects: dict[str, BallotProject],
     The ballots are read once, one at a time; each pot's are sorted on disk under `folder` when
     there are many (`AnonymousBallots`). Returns how many ballots were read."""
     from prachakhom.ballot import tally_pot
+    from prachakhom.counting import tally_kind
     from prachakhom.pots import pot_budgets
     from prachakhom.tally.election import Ballot, BallotKind
     from prachakhom.tally.export import AnonymousBallots, export_pb_to
 
     rules = place.process.rules
-    points = isinstance(rules.ballot, PointsBallot)
-    kind = BallotKind.CUMULATIVE if points else BallotKind.APPROVAL
+    kind = tally_kind(rules.ballot.kind)  # the core's one definition: points ballots are cumulative
+    points = kind is BallotKind.CUMULATIVE
     folder.mkdir(parents=True, exist_ok=True)
     pots = {pot_id: tally_pot(pot_id, budget, projects)
             for pot_id, budget in pot_budgets(rules, place.process.process.budget,
@@ -193,31 +197,18 @@ class LambdaRebuilder:
 
 
 def rebuild_to_bucket(sources: Sources, content_dir: Path, s3: Any, bucket: str,
-                      municipality: str, site_url: str) -> int:
-    """Build one municipality under /tmp and make `<municipality>/` in the bucket equal to it."""
+                      municipality: str, site_url: str, cloudfront: Any = None,
+                      distribution_id: str | None = None) -> PublishReport:
+    """Build one municipality under /tmp and make `<municipality>/` in the bucket equal to it: only the
+    files that changed are uploaded, and only the changed pages invalidated (`chalicelib.publish`)."""
+    from chalicelib.publish import publish_folder
+
     work = Path(tempfile.mkdtemp(prefix="prachakhom-"))
     try:
         data_dir, out = work / "data", work / "site"
         export_municipality(sources, municipality, data_dir)
         built = build_municipality(content_dir, out, data_dir, municipality, site_url)
-        return sync_folder(s3, bucket, built, municipality)
+        return publish_folder(s3, bucket, built, municipality, cloudfront=cloudfront,
+                              distribution_id=distribution_id)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def sync_folder(s3: Any, bucket: str, folder: Path, prefix: str) -> int:
-    """Upload every file under `folder` to `<prefix>/…`; delete keys under the prefix that are gone."""
-    keys = set()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        key = f"{prefix}/{path.relative_to(folder).as_posix()}"
-        keys.add(key)
-        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
-            ctype += "; charset=utf-8"
-        s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=ctype)
-    paginator = s3.get_paginator("list_objects_v2")
-    stale = [o["Key"] for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/")
-             for o in page.get("Contents", []) if o["Key"] not in keys]
-    for i in range(0, len(stale), 1000):
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in stale[i:i + 1000]]})
-    return len(keys)

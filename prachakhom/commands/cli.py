@@ -1,7 +1,7 @@
 """The `prachakhom` command: validate content, build sites, recompute tallies.
 
 This module only parses arguments: each subcommand's options and work live in its own module of
-`prachakhom.commands` (build, serve, demo, poster) or of the core (tally). Heavy collaborators
+`prachakhom.commands` (build, serve, demo, poster, deploy) or of the core (tally). Heavy collaborators
 (MkDocs, the site generator, boto3, moto) are imported inside the command that needs them, so
 `prachakhom tally` and `prachakhom validate` stay quick.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from prachakhom import __version__
-from prachakhom.commands import build, cost, demo, poster, serve
+from prachakhom.commands import build, cost, demo, deploy, poster, serve
 from prachakhom.commands.build import DEFAULT_CONTENT
 
 
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add(sub, "demo", demo, "run the whole kit locally: moto, chalice local and the sites")
     _add(sub, "poster", poster, "printable A4 poster (PDF and PNG) with a QR code to a process page")
     _add(sub, "cost", cost, "expected monthly AWS cost from measured consumption and public prices")
+    _add(sub, "deploy", deploy, "package, upload and create or update the AWS stack, then publish the sites")
+    p = sub.add_parser("destroy", help="delete the AWS stack (asks twice; keeps the table unless told)")
+    deploy.add_destroy_arguments(p)
     return parser
 
 

@@ -12,7 +12,8 @@ worth 1) and `points` (cumulative/scoring ballots; ordinal ballots are turned in
 (B/n + 1, B/n + 2, …) until the outcome is exhaustive among the supported projects, or would cost
 more than the real budget (then the previous outcome is kept); then fill what is left most-supported
 first. `completion="add1-integral"` starts the raised shares from the whole part of B/n instead
-(⌊B/n⌋ + 1, …), as equalshares.net's reference code does.
+(⌊B/n⌋ + 1, …), as equalshares.net's reference code does. The greedy fill never takes a project
+without supporters (pabutools' greedy does, when it fits): with no ballots at all, nothing is funded.
 
 Exactness and speed: voters with identical ballots are grouped. Each voter's money is exact: voters
 are kept in *budget classes* whose amounts are `Fraction`s; a float copy of each amount is used to
@@ -35,7 +36,7 @@ import numpy as np
 
 from prachakhom.tally._mes_fast import certified_run
 from prachakhom.tally.election import BallotKind, Points, Pot, Profile, ordinal_as_points
-from prachakhom.tally.greedy import greedy_order, norm_points
+from prachakhom.tally.greedy import greedy_order, norm_points, supported
 from prachakhom.tally.outcome import Outcome, ProjectResult, Reason, results_with_ties
 from prachakhom.tally.tiebreaking import DEFAULT_TIE_BREAKING, TieBreaking, tie_key
 
@@ -190,7 +191,7 @@ def _prepare(pot: Pot, profile: Profile, utility: Utility) -> _Prepared:
         prep.total_util_f.append(float(prep.total_util[j]))
         prep.umax.append(float(u.max()) if len(u) else 0.0)
         prep.uniform.append(float(u[0]) if utility != "points" and len(u) else 0.0)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0: a zero-cost project nobody supports
         prep.static_lower = (np.array(prep.costs, dtype=np.float64) / np.array(prep.total_util_f)
                              * (1 - 4 * 2.0 ** -52))
     return prep
@@ -367,25 +368,52 @@ def _pay(prep: _Prepared, money: _Money, j: int, rho: Fraction) -> None:
 
 
 def _add1(pot: Pot, prep: _Prepared, active: list[int], free: list[int], base: Fraction, run: _Run,
-          order_key: list[tuple[object, ...]], completion: str) -> tuple[_Run, Fraction, int]:
+          order_key: list[tuple[object, ...]], completion: str, windows: bool = True) -> tuple[_Run, Fraction, int]:
     """Raise every voter's share one unit of money at a time (pabutools' voter_budget_increment).
 
-    The same loop as `_add1_sequential`, but each step first tries a certified float run
-    (`_mes_fast.certified_run`: a non-None result is the exact selection) and runs the exact code only
-    when floats cannot decide; the run finally reported is recomputed exactly (`_exact`)."""
+    The same outcome as `_add1_sequential`, found faster: a window of the next k steps is first
+    tried with one certified float run covering every share in it (`_mes_fast.certified_run` with
+    the window's half-width as the share's error: a non-None result is the exact selection at every
+    share of the window). The selection decides the loop alone (exhaustive? over budget?), so a
+    window with one selection is stepped over at once; k doubles after a window that passes and
+    halves after one that cannot be certified. At k = 1 a step is a certified run at that share, or
+    the exact code when floats cannot decide. The run finally reported is recomputed exactly
+    (`_exact`). Few voters and a large budget in whole baht (a village pot) make thousands of
+    one-baht steps in which nothing changes: the windows make them a few dozen runs.
+    `windows=False` (one run per step) is the benchmark's baseline (`tests/bench/village_add1.py`)."""
     unit = pot.money_scale
     start = base if completion == "add1" else Fraction(math.floor(base / unit) * unit)
     steps, share = 0, base
+    window, wait, backoff = 1, 0, 1   # wait: single steps before the next window (doubles after failures)
     spent_free = sum(prep.costs[j] for j in free)
     while True:
         if _exhaustive(pot, prep, active, spent_free, run.selected):
             return _exact(run, prep, active, share, order_key), share, steps
-        nxt_share = start + (steps + 1) * unit
-        selected = certified_run(prep, active, nxt_share, 0.0, order_key)
-        nxt = _run_mes(prep, active, nxt_share, order_key) if selected is None else _Run(selected, exact=False)
+        first = start + (steps + 1) * unit
+        if window > 1:
+            last = start + (steps + window) * unit
+            selected = certified_run(prep, active, (first + last) / 2, float(last - first) / 2, order_key)
+            if selected is None:
+                window //= 2
+                if window == 1:      # windows do not pass here (selections change at every step):
+                    wait, backoff = backoff, min(2 * backoff, 1024)   # try again later, less often
+                continue
+            nxt, taken = _Run(selected, exact=False), window
+            window, backoff = 2 * window, 1
+        else:
+            selected = certified_run(prep, active, first, 0.0, order_key)
+            nxt = _run_mes(prep, active, first, order_key) if selected is None else _Run(selected, exact=False)
+            taken = 1
+            if wait:
+                wait -= 1
+            elif windows:
+                window = 2
         if spent_free + sum(prep.costs[j] for j in nxt.selected) > pot.budget:
             return _exact(run, prep, active, share, order_key), share, steps
-        run, share, steps = nxt, nxt_share, steps + 1
+        if _exhaustive(pot, prep, active, spent_free, nxt.selected):  # the window's first step ends it
+            return _exact(nxt, prep, active, first, order_key), first, steps + 1
+        steps += taken
+        run, share = nxt, start + steps * unit
 
 
 def _exhaustive(pot: Pot, prep: _Prepared, active: list[int], spent_free: int, selected: list[int]) -> bool:
@@ -422,12 +450,15 @@ def _exact(run: _Run, prep: _Prepared, active: list[int], share: Fraction,
 
 def _greedy_fill(pot: Pot, winners: list[int], scores: dict[str, Points], supporters: dict[str, int],
                  tie_breaking: TieBreaking) -> list[int]:
-    """Completion: spend what is left most-supported first (pabutools' greedy with cost satisfaction)."""
+    """Completion: spend what is left most-supported first (pabutools' greedy with cost satisfaction),
+    never on a project without supporters."""
     left = pot.budget - sum(pot.projects[j].cost for j in winners)
     taken = {pot.projects[j].id for j in winners}
     index = {p.id: j for j, p in enumerate(pot.projects)}
     added = []
     for p in greedy_order(pot, scores, supporters, tie_breaking):
+        if not supported(scores[p.id], supporters[p.id]):
+            break  # the order puts every unsupported project last
         if p.id not in taken and p.cost <= left:
             added.append(index[p.id])
             left -= p.cost
@@ -445,10 +476,10 @@ def _outcome(pot: Pot, utility: Utility, tie_breaking: TieBreaking, completion: 
             reason = Reason.SELECTED
         elif j in in_fill:
             reason = Reason.ADDED_BY_COMPLETION
+        elif not supported(scores[p.id], supporters[p.id]):
+            reason = Reason.NO_SUPPORTERS
         elif completion:
             reason = Reason.NOT_ENOUGH_BUDGET
-        elif prep.total_util[j] == 0:
-            reason = Reason.NO_SUPPORTERS
         else:
             reason = Reason.SUPPORTERS_OUT_OF_MONEY
         results.append(ProjectResult(p.id, p.cost, scores[p.id], supporters[p.id], reason in

@@ -3,6 +3,10 @@
 `tally_greedy` skips a project that no longer fits and goes on (pabutools'
 `greedy_utilitarian_welfare` with cost satisfaction, i.e. ordered by score); `tally_greedy_no_skip`
 stops at the first project that does not fit. Both are exact: scores and money are integers.
+
+A project nobody voted for (no supporter, no points) is never funded, whatever money is left
+(`no_supporters`): unlike pabutools, which funds it if it fits. It is last in the greedy order, so
+this changes nothing for the supported projects.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ def project_scores(pot: Pot, profile: Profile) -> tuple[dict[str, Points], dict[
     return {pid: norm_points(v) for pid, v in points.items()}, {pid: supporters[pid] for pid in ids}
 
 
+def supported(score: Points, supporters: int) -> bool:
+    """The one rule for every count: a project with no supporter or no points is never funded."""
+    return supporters > 0 and score > 0
+
+
 def norm_points(value: Points) -> Points:
     if isinstance(value, Fraction) and value.denominator == 1:
         return int(value)
@@ -51,9 +60,8 @@ def tally_greedy(pot: Pot, profile: Profile, tie_breaking: TieBreaking = DEFAULT
                  min_score: Points = 0) -> Outcome:
     """Most-supported first, skipping a project that no longer fits the remaining budget.
 
-    Projects scoring below `min_score` are never funded (`below_threshold`). With the default 0,
-    a project nobody supported can still be funded if money is left, as in pabutools; a process
-    that does not want that sets `min_score=1`.
+    A project without supporters is never funded (`no_supporters`); projects scoring below
+    `min_score`, a further threshold, are not funded either (`below_threshold`).
     """
     return _greedy(pot, profile, tie_breaking, min_score, skip=True)
 
@@ -74,6 +82,8 @@ def _greedy(pot: Pot, profile: Profile, tie_breaking: TieBreaking, min_score: Po
     for p in order:
         if scores[p.id] < min_score:
             reasons[p.id] = Reason.BELOW_THRESHOLD
+        elif not supported(scores[p.id], supporters[p.id]):
+            reasons[p.id] = Reason.NO_SUPPORTERS
         elif stopped:
             reasons[p.id] = Reason.STOPPED_NO_SKIP
         elif p.cost <= left:

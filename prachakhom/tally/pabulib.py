@@ -73,7 +73,9 @@ def read_pabulib(text: str) -> PabulibElection:
 
 
 def _rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(text.splitlines(), delimiter=";")
+    """Rows split on CR, LF and CR LF only, quoted fields kept whole (never `str.splitlines`, which
+    also splits on U+2028, U+2029, U+0085, U+001C–U+001E, VT and FF, even inside quotes)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     for row in reader:
         yield reader.line_num, row
 
@@ -143,20 +145,21 @@ def _build_profile(raw: _Raw, kind: BallotKind, ids: set[str]) -> Profile:
     ballots = []
     for index, (line, values) in enumerate(raw.votes, start=1):
         voter = values.get("voter_id") or str(index)
-        vote = _split(values.get("vote", ""))
+        vote = _split(values.get("vote", ""), ids)
         for pid in vote:
             if pid not in ids:
                 raise PabulibError(line, f"vote for unknown project {pid!r} (not in PROJECTS)")
         if with_points:
-            ballots.append(_points_ballot(line, voter, vote, _split(values.get("points", ""))))
+            ballots.append(_points_ballot(line, voter, vote, _split(values.get("points", ""), set(vote))))
         else:
             ballots.append(Ballot(tuple(dict.fromkeys(vote)), None, voter))
     max_length = raw.meta.get("max_length")
     return Profile(kind, tuple(ballots), int(max_length) if max_length and max_length.isdigit() else None)
 
 
-def _split(field_text: str) -> list[str]:
-    if not field_text or field_text.lower() == "none":
+def _split(field_text: str, ids: set[str] | None = None) -> list[str]:
+    """A comma-separated list; empty, or `None` (Pabulib's empty ballot) unless a project is called so."""
+    if not field_text or (field_text.lower() == "none" and field_text not in (ids or ())):
         return []
     return [v.strip() for v in field_text.split(",") if v.strip()]
 
@@ -172,7 +175,11 @@ def _points_ballot(line: int, voter: str, vote: list[str], points: list[str]) ->
 
 
 def write_pabulib(election: PabulibElection) -> str:
-    """The election as `.pb` text (LF line endings) that this reader and pabutools both read back."""
+    """The election as `.pb` text (LF line endings) that this reader and pabutools both read back.
+
+    A field is quoted (doubling its quotes) when it holds `;`, a quote, any character some reader
+    takes for a line break (`str.splitlines`'s set, CR and LF included) or edge spaces; project ids
+    that a vote list cannot carry (empty, a comma, a line break, edge spaces) are refused."""
     out = io.StringIO()
     write_pabulib_to(out, election.meta, election.pot, election.profile.kind, election.profile.ballots,
                      len(election.profile))
@@ -183,25 +190,50 @@ def write_pabulib_to(out: TextIO, meta: dict[str, str], pot: Pot, kind: BallotKi
                      count: int) -> None:
     """Write `count` ballots as `.pb` text to `out` as they come (the text `write_pabulib` gives):
     a file of any size without holding its ballots in memory."""
-    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    for p in pot.projects:
+        _check_id(p.id)
+
+    def row(fields: list[str]) -> None:
+        out.write(";".join(map(_field, fields)) + "\n")
+
     meta = {k: v for k, v in meta.items() if k not in _COMPUTED_META}
     meta.update(num_projects=str(len(pot.projects)), num_votes=str(count),
                 budget=_units(pot, pot.budget), vote_type=kind.value)
-    w.writerow(["META"])
-    w.writerow(["key", "value"])
-    w.writerows(meta.items())
-    w.writerow(["PROJECTS"])
-    w.writerow(["project_id", "cost", "name"])
+    row(["META"])
+    row(["key", "value"])
+    for k, v in meta.items():
+        row([k, v])
+    row(["PROJECTS"])
+    row(["project_id", "cost", "name"])
     for p in pot.projects:
-        w.writerow([p.id, _units(pot, p.cost), p.name or p.id])
-    w.writerow(["VOTES"])
+        row([p.id, _units(pot, p.cost), p.name or p.id])
     with_points = kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
-    w.writerow(["voter_id", "vote", "points"] if with_points else ["voter_id", "vote"])
+    # an empty points ballot is written `None`, as pabutools expects, unless a project is called so
+    empty = "None" if with_points and not any(p.id.lower() == "none" for p in pot.projects) else ""
+    row(["VOTES"])
+    row(["voter_id", "vote", "points"] if with_points else ["voter_id", "vote"])
     for i, b in enumerate(ballots, start=1):
-        row = [b.voter_id or str(i), ",".join(b.selections) if b.selections else ("None" if with_points else "")]
+        fields = [b.voter_id or str(i), ",".join(b.selections) if b.selections else empty]
         if with_points:
-            row.append(",".join(_points_text(v) for v in b.points or ()) or "None")
-        w.writerow(row)
+            fields.append(",".join(_points_text(v) for v in b.points or ()) or "None")
+        row(fields)
+
+
+_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+"""Every character `str.splitlines` breaks a line on (pabutools reads files with it)."""
+_QUOTE_IF = _BREAKS | {";", '"'}
+
+
+def _field(value: str) -> str:
+    if _QUOTE_IF.isdisjoint(value) and value == value.strip():
+        return value
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _check_id(project_id: str) -> None:
+    if not project_id or "," in project_id or project_id != project_id.strip() or not _BREAKS.isdisjoint(project_id):
+        raise ValueError(f"project id {project_id!r} cannot be written to Pabulib: ids are listed in votes "
+                         "separated by commas, so an id must be non-empty, without commas, line breaks or edge spaces")
 
 
 _COMPUTED_META = {"num_projects", "num_votes", "budget", "vote_type"}

@@ -64,7 +64,10 @@
         var sub = host.querySelector("ol") || host.appendChild(el("ol", "pk-replies"));
         sub.appendChild(item(c));
       });
-      listStatus.textContent = all.length ? "ความคิดเห็น " + all.length + " รายการ" : "ยังไม่มีความคิดเห็น เขียนเป็นคนแรกได้";
+      /* hidden comments keep their place in the thread but are not counted (as in the static copy) */
+      var shown = all.filter(function (c) { return !c.hidden; }).length;
+      listStatus.textContent = shown ? "ความคิดเห็น " + shown + " รายการ" :
+        "ยังไม่มีความคิดเห็น" + (form ? " เขียนเป็นคนแรกได้" : "");
     }
     function load() {
       return call("GET", url).then(function (r) {

@@ -66,6 +66,8 @@
       msg = "ยาวเกินไป: ไม่เกิน " + input.dataset.max + " ตัวอักษร (ตอนนี้ " + v.length + ")";
     } else if (input.dataset.kind === "money" && v && !/^[0-9,]+$/.test(v)) {
       msg = "กรอกเป็นจำนวนเงินเต็มบาท ตัวเลขเท่านั้น เช่น 150000";
+    } else if (input.dataset.maxBaht && v && +v.replace(/,/g, "") > +input.dataset.maxBaht) {
+      msg = "จำนวนเงินมากเกินไป: ไม่เกิน " + baht(input.dataset.maxBaht) + " กรุณาตรวจสอบจำนวนศูนย์";
     }
     setError(form, box, msg);
     return !msg;
@@ -79,7 +81,7 @@
     if (bad.length) bad[0].focus();
     return !bad.length;
   }
-  function ready(form) { var n = $(form, "[data-pk-nojs]"); if (n) n.remove(); }
+  function ready(form) { $$(form, "[data-pk-nojs]").forEach(function (n) { n.remove(); }); }
 
   /* Eligibility fields (national_id, birth_date in the Buddhist era) checked in the page, as the API
      checks them; errors next to the fields. Returns {national_id, birth_date} or null. */

@@ -3,7 +3,7 @@
   "use strict";
   var $ = pk.$, $$ = pk.$$, el = pk.el, baht = pk.baht, newKey = pk.newKey, base = pk.base, call = pk.call;
   var showErrors = pk.showErrors, setError = pk.setError, liveChecks = pk.liveChecks, checkAll = pk.checkAll;
-  var ready = pk.ready, identity = pk.identity;
+  var ready = pk.ready, identity = pk.identity, NET = pk.NET;
 
   /* ---- ballot -------------------------------------------------------------------------------- */
   function ballot(form) {
@@ -80,8 +80,72 @@
         pot.hidden = pot.dataset.pot !== potId;
         if (pot.hidden) inputs(pot).forEach(function (i) { i.checked = false; if (i.type === "number") i.value = 0; });
         update(pot);
+        loadOptions(pot);
       });
     }
+    /* A big ballot (pages.BALLOT_INLINE_OPTIONS) carries no options in the page: a pot loads them
+       from options/<pot>-<n>.json once it is shown, a file at a time ("แสดงโครงการเพิ่ม"), built
+       as the template builds them. Titles go in with textContent only. */
+    function button(step, label, describedBy) {
+      var b = el("button", "", step > 0 ? "+" : "\u2212");
+      b.type = "button";
+      b.setAttribute("data-step", String(step));
+      b.setAttribute("aria-label", label);
+      b.setAttribute("aria-describedby", describedBy);
+      return b;
+    }
+    function option(potId, o) {
+      var id = potId + "--" + o[0], li = el("li", "pk-option");
+      var title = el("span", "pk-option__title", o[1]), cost = el("span", "pk-option__cost", baht(o[2]));
+      var label = li.appendChild(el("label", kind === "points" ? "" : "pk-choice"));
+      label.htmlFor = id;
+      if (kind === "points") {
+        title.id = id + "-t";
+        label.append(title, " ", cost);
+        var stepper = li.appendChild(el("span", "pk-stepper")), input = el("input");
+        input.type = "number";
+        input.id = id;
+        input.setAttribute("data-slug", o[0]);
+        input.value = "0";
+        input.min = "0";
+        input.max = form.dataset.max;
+        input.inputMode = "numeric";
+        stepper.append(button(-1, "ลดคะแนน", id + "-t"), input, button(1, "เพิ่มคะแนน", id + "-t"));
+      } else {
+        var box = el("input");
+        box.type = "checkbox";
+        box.id = id;
+        box.value = o[0];
+        box.setAttribute("data-cost", String(o[2]));
+        label.append(box, " ", title, " ", cost);
+      }
+      var more = li.appendChild(el("a", "pk-more", "อ่านรายละเอียด"));
+      more.href = "../proposals/" + encodeURIComponent(o[0]) + "/";
+      return li;
+    }
+    function loadOptions(pot) {
+      var list = $(pot, "[data-pk-options]");
+      if (!list || pot.hidden || list.dataset.loading) return;
+      var files = +list.dataset.files, next = (+list.dataset.loaded || 0) + 1;
+      if (!files && !list.dataset.loaded) {
+        list.dataset.loaded = "0";
+        list.appendChild(el("li", "", "ไม่มีโครงการในกองงบประมาณนี้"));
+      }
+      if (next > files) return;
+      list.dataset.loading = "1";
+      fetch("options/" + encodeURIComponent(list.dataset.pkOptions) + "-" + next + ".json")
+        .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+        .then(function (options) {
+          options.forEach(function (o) { list.appendChild(option(list.dataset.pkOptions, o)); });
+          list.dataset.loaded = String(next);
+          $(pot, "[data-pk-more-options-box]").hidden = next >= files;
+          update(pot);
+        }, function () { error.textContent = NET; })
+        .then(function () { delete list.dataset.loading; });
+    }
+    $$(form, "[data-pk-more-options]").forEach(function (b) {
+      b.addEventListener("click", function () { loadOptions(b.closest(".pk-pot")); });
+    });
     /* ?village=N (a link sent per village) or the village remembered from an earlier visit */
     function knownVillage() {
       var n = new URLSearchParams(location.search).get("village");
@@ -96,6 +160,7 @@
       pickVillage(known ? known.value : "");
     }
     pots.forEach(update);
+    pots.forEach(loadOptions);
     function ruleProblem() {
       var filled = pots.filter(function (p) { return visible(p) && chosen(p).length; });
       if (!filled.length) return "ยังไม่ได้เลือกโครงการใด กรุณาเลือกอย่างน้อยหนึ่งโครงการ";
@@ -153,14 +218,26 @@
       summary();
       step("review");
     });
-    $(form, "[data-pk-back]").addEventListener("click", function () { status.textContent = ""; step("choose"); });
+    /* The review step's one primary action: send, or, for a voter who has voted already, replace
+       the ballot (when the rules allow it) or check the receipt. */
+    function action(name, receipt) {
+      $(form, "[data-pk-submit]").hidden = name !== "send";
+      $(form, "[data-pk-change]").hidden = name !== "change";
+      var voted = $(form, "[data-pk-voted]");
+      voted.hidden = name !== "voted";
+      if (receipt) voted.href = "../receipt/?code=" + encodeURIComponent(receipt);
+    }
+    $(form, "[data-pk-back]").addEventListener("click", function () {
+      status.textContent = "";
+      action("send");
+      step("choose");
+    });
     function send(method) {
       var who = identity(form);
       if (!who) return;
       var body = { national_id: who.national_id, birth_date: who.birth_date, choices: choices() };
       key = key || newKey();
       status.textContent = "กำลังส่งบัตรลงคะแนน…";
-      $(form, "[data-pk-change]").hidden = true;
       call(method, base(form) + "/ballot", body, key).then(function (r) {
         if (r.status === 200 || r.status === 201) {
           status.textContent = "";
@@ -170,9 +247,11 @@
         }
         var errs = r.body.errors || [];
         showErrors(form, errs, status);
-        if (errs.some(function (e) { return e.code === "already_voted_can_change"; })) {
+        var voted = errs.filter(function (e) { return /^already_voted/.test(e.code); })[0];
+        if (voted) {
           key = null;
-          $(form, "[data-pk-change]").hidden = false;
+          action(voted.code === "already_voted_can_change" ? "change" : "voted",
+            ((voted.msg || "").match(/[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}/) || [""])[0]);
         }
       });
     }

@@ -35,14 +35,16 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from prachakhom.commands.demo import StackConfig, run  # noqa: E402
+from site_generator.serve import SiteHandler  # noqa: E402
 from tests.api_fixtures import free_port  # noqa: E402
 from tests.browser_helpers import _Out, birth_date_be, national_id  # noqa: E402
 from tests.conftest import CHROMIUM_ARGS, CONTENT, PHONE  # noqa: E402
 
 MUNI, PROCESS = "non-kha-hom", "pb-2570"
 WEAK = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 // 8, "uploadThroughput": 750_000 // 8}
-SEARCH_DATA = re.compile(r"search_index\.json|wordcut|lunr\.")
-"""Fetched by Material's search worker in the background (not by the page itself)."""
+SEARCH_DATA = re.compile(r"search_index\.json|pk-search-worker")
+"""The site search's worker and Material's (empty) index, fetched with the page; the index's own files
+(`search/s-*.json`, `d-*.json`) come only with a query."""
 COMPRESSIBLE = (".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".csv", ".pb")
 PAGE_TYPES = {
     "national index": "",
@@ -58,7 +60,7 @@ PAGE_TYPES = {
 }
 
 
-class GzipHandler(http.server.SimpleHTTPRequestHandler):
+class GzipHandler(SiteHandler):
     """Static files, gzipped when the client accepts it (as S3 + CloudFront would serve them)."""
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -195,8 +197,8 @@ def main() -> int:
                 total, sizes = first_visit_weight(browser, config.site_url, PAGE_TYPES[name], config.site_dir)
                 search = sum(v for k, v in sizes.items() if SEARCH_DATA.search(k))
                 parts = ", ".join(f"{Path(k).name or k} {v / 1024:.1f}" for k, v in sorted(sizes.items(), key=lambda kv: -kv[1]))
-                print(f"  {name:8s} page {(total - search) / 1024:6.1f} KB; with the search worker's index and"
-                      f" Thai segmenter {total / 1024:6.1f} KB  ({parts})")
+                print(f"  {name:8s} page {(total - search) / 1024:6.1f} KB; with the search worker and its setup"
+                      f" {total / 1024:6.1f} KB  ({parts})")
             browser.close()
         server = gzip_server(config.site_dir)
         site = f"http://127.0.0.1:{server.server_address[1]}/"

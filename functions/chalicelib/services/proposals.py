@@ -107,7 +107,7 @@ def _check_against_place(place: Place, body: ProposalIn) -> None:
         value = getattr(body, field.key, None)
         if field.max_length and isinstance(value, str) and len(value) > field.max_length:
             errors.append(_error(field.key, "string_too_long", max_length=field.max_length))
-        if field.required and field.key in ProposalIn.model_fields and value in (None, ""):
+        if field.must_fill and field.key in ProposalIn.model_fields and value in (None, ""):
             errors.append(_error(field.key, "missing"))
     if errors:
         raise BadRequest(errors)
