@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint bench bench-api bench-journey bench-city bench-cost build validate system-deps package clean
+.PHONY: demo test lint bench bench-api bench-journey bench-scale bench-city bench-cost build validate system-deps package clean
 IAC    := .venv-iac
 REGION ?= ap-southeast-7
 JS_DEPS := tests/js/node_modules/.package-lock.json
@@ -58,6 +58,9 @@ bench: $(VENV)/.installed
 
 bench-api: $(VENV)/.installed
 	$(BIN)/python tests/bench/api.py
+
+bench-scale: $(VENV)/.installed
+	$(BIN)/python tests/bench/scale.py
 
 bench-journey: $(VENV)/.installed system-deps $(JS_DEPS)
 	$(BIN)/python tests/bench/journey.py

@@ -1,6 +1,7 @@
-"""Load the content folder into validated models, collecting every problem before failing.
+"""Load content files into validated models, collecting every problem before failing.
 
-Layout::
+The files come from a content store (`prachakhom.store`: a folder, or a deployment's DynamoDB
+table); the layout is the same in both::
 
     content/templates/<template>/v<N>.yaml                       national templates, one file a version
     content/municipalities/<slug>/municipality.yaml
@@ -11,22 +12,24 @@ Layout::
                                                                    (Pabulib), one file per pot:
                                                                    municipality.pb, village-<n>.pb
 
-`load_content` returns a `Content` or raises `ContentError` listing every problem as
-`file: field: message`.
+`load_content` (everything: whole-tree validation), `load_templates` and `load_municipality` (one
+municipality: what the API and the rebuild need) return validated models or raise `ContentError`
+listing every problem as `file: field: message`.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from prachakhom.errors import ContentError, Problem, display_path
+from prachakhom.errors import ContentError, Problem
 from prachakhom.models import (
     BALLOT_PROPOSAL_STATUSES,
     MAX_BAHT,
@@ -39,6 +42,7 @@ from prachakhom.models import (
 )
 from prachakhom.phase import check_schedule
 from prachakhom.pots import ballot_cost, pot_budgets, pot_ids, pot_of
+from prachakhom.store import MUNICIPALITIES, TEMPLATES, ContentFile, ContentStore, FolderStore
 from prachakhom.text import TextProblem, clean_text
 
 if TYPE_CHECKING:  # the tally's reader is imported when a process has ballot files
@@ -58,7 +62,8 @@ class ProposalDoc:
     slug: str
     proposal: Proposal
     body: str
-    path: Path
+    path: PurePath
+    """Where the file is in its store (`municipalities/<m>/processes/<p>/proposals/<name>.md`)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class ProjectDoc:
     slug: str
     project: TrackedProject
     body: str
-    path: Path
+    path: PurePath
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,9 @@ class ProcessDoc:
     proposals: dict[str, ProposalDoc]
     projects: dict[str, ProjectDoc]
     ballot_files: dict[str, Path]
-    """Pot id (`municipality`, `village-<n>`) → anonymised ballots in Pabulib format."""
-    path: Path
+    """Pot id (`municipality`, `village-<n>`) → anonymised ballots in Pabulib format (a file on this
+    machine: the folder's own, or a copy of the store's under the temp folder)."""
+    path: PurePath
     ballots: dict[str, PabulibElection] = field(default_factory=dict)
     """Pot id → the ballot file as parsed (and checked) while loading: read once per load, used by
     the results pages."""
@@ -91,12 +97,14 @@ class MunicipalityDoc:
     slug: str
     municipality: Municipality
     processes: dict[str, ProcessDoc]
-    path: Path
+    path: PurePath
 
 
 @dataclass
 class Content:
-    root: Path
+    root: Path | None = None
+    """The content folder, when loaded from one."""
+    store: ContentStore | None = None
     templates: dict[tuple[str, int], ProcessTemplate] = field(default_factory=dict)
     municipalities: dict[str, MunicipalityDoc] = field(default_factory=dict)
 
@@ -123,46 +131,57 @@ class MunicipalityCatalog(Protocol):
 
 
 class _Collector:
-    """Gathers problems while loading, so one run reports all of them."""
+    """Gathers problems while loading, so one run reports all of them.
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    Problems name files as `<store label>/<path>` (`content/municipalities/…`), whatever the store.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
         self.problems: list[Problem] = []
 
-    def add(self, path: Path, field_: str, message: str) -> None:
-        self.problems.append(Problem(display_path(path, self.root), field_, message))
+    def add(self, path: str | PurePath, field_: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.label}/{PurePath(path).as_posix()}", field_, message))
 
-    def read_yaml(self, path: Path) -> Any:
+    def text(self, file: ContentFile) -> str | None:
         try:
-            return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
+            return file.data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.add(file.path, "", "not UTF-8 text; save the file as UTF-8")
+        except OSError as err:
+            self.add(file.path, "", f"could not be read: {err.strerror or err}")
+        return None
+
+    def read_yaml(self, file: ContentFile) -> Any:
+        text = self.text(file)
+        if text is None:
+            return None
+        try:
+            return yaml.load(text, Loader=YAML_LOADER)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "YAML"
-            self.add(path, where, f"not valid YAML: {getattr(err, 'problem', err)}")
-        except UnicodeDecodeError:
-            self.add(path, "", "not UTF-8 text; save the file as UTF-8")
+            self.add(file.path, where, f"not valid YAML: {getattr(err, 'problem', err)}")
         return None
 
-    def read_front_matter(self, path: Path) -> tuple[Any, str] | None:
-        try:
-            text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-        except UnicodeDecodeError:
-            self.add(path, "", "not UTF-8 text; save the file as UTF-8")
+    def read_front_matter(self, file: ContentFile) -> tuple[Any, str] | None:
+        text = self.text(file)
+        if text is None:
             return None
-        match = re.match(r"^---\n(.*?)\n---\n?(.*)$", text, re.DOTALL)
+        match = re.match(r"^---\n(.*?)\n---\n?(.*)$", text.replace("\r\n", "\n"), re.DOTALL)
         if not match:
-            self.add(path, "", "missing front matter: start the file with '---', the fields, then '---'")
+            self.add(file.path, "", "missing front matter: start the file with '---', the fields, then '---'")
             return None
         try:
             meta = yaml.load(match.group(1), Loader=YAML_LOADER)
         except yaml.YAMLError as err:
             mark = getattr(err, "problem_mark", None)
             where = f"line {mark.line + 2}" if mark else "front matter"
-            self.add(path, where, f"front matter is not valid YAML: {getattr(err, 'problem', err)}")
+            self.add(file.path, where, f"front matter is not valid YAML: {getattr(err, 'problem', err)}")
             return None
         return meta, match.group(2).strip()
 
-    def validate(self, model: type[M], data: Any, path: Path, prefix: str = "") -> M | None:
+    def validate(self, model: type[M], data: Any, path: str | PurePath, prefix: str = "") -> M | None:
         if not isinstance(data, dict):
             self.add(path, prefix, f"expected a mapping of fields, got {type(data).__name__}")
             return None
@@ -189,84 +208,174 @@ def _message(model: type[BaseModel], error: Any) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def load_content(root: Path) -> Content:
-    """Load and cross-check everything under `root`; raise ContentError with every problem."""
-    root = Path(root)
-    col = _Collector(root)
-    content = Content(root=root)
-    if not root.is_dir():
-        raise ContentError([Problem(str(root), "", "content folder not found")])
-    content.templates = _load_templates(root / "templates", col)
-    content.municipalities = _load_municipalities(root / "municipalities", content.templates, col)
+def _store_of(source: Path | str | ContentStore) -> ContentStore:
+    if isinstance(source, str | PurePath):
+        root = Path(source)
+        if not root.is_dir():
+            raise ContentError([Problem(str(root), "", "content folder not found")])
+        return FolderStore(root)
+    return source
+
+
+def load_content(source: Path | str | ContentStore) -> Content:
+    """Load and cross-check everything (a folder, or any store); raise ContentError with every problem.
+
+    Whole-tree validation: every municipality is read. The API and the rebuild use
+    `load_municipality` (one municipality) instead."""
+    store = _store_of(source)
+    col = _Collector(store.label)
+    content = Content(root=Path(source) if isinstance(source, str | PurePath) else None, store=store)
+    content.templates = _load_templates(store, col)
+    for slug in store.municipalities():
+        doc = _load_municipality(store, slug, content.templates, col)
+        if doc is not None:
+            content.municipalities[slug] = doc
     _check_unique_dla_codes(content, col)
     if col.problems:
         raise ContentError(col.problems)
     return content
 
 
-def _load_templates(folder: Path, col: _Collector) -> dict[tuple[str, int], ProcessTemplate]:
-    templates: dict[tuple[str, int], ProcessTemplate] = {}
-    for tdir in _subdirs(folder):
-        if not SLUG_RE.match(tdir.name):
-            col.add(tdir, "", "template folder name must be a slug like 'pb-tambon'")
-            continue
-        for path in sorted(tdir.iterdir()):
-            match = TEMPLATE_FILE_RE.match(path.name)
-            if not match:
-                col.add(path, "", "template files are named v<version>.yaml, e.g. v1.yaml")
-                continue
-            template = col.validate(ProcessTemplate, col.read_yaml(path), path)
-            if template is None:
-                continue
-            if template.version != int(match.group(1)):
-                col.add(path, "version", f"version {template.version} does not match the file name {path.name}")
-                continue
-            templates[(tdir.name, template.version)] = template
+def load_templates(source: Path | str | ContentStore) -> dict[tuple[str, int], ProcessTemplate]:
+    """Every national template, validated on its own (without any municipality)."""
+    store = _store_of(source)
+    col = _Collector(store.label)
+    templates = _load_templates(store, col)
+    if col.problems:
+        raise ContentError(col.problems)
     return templates
 
 
-def _load_municipalities(
-    folder: Path, templates: dict[tuple[str, int], ProcessTemplate], col: _Collector
-) -> dict[str, MunicipalityDoc]:
-    result: dict[str, MunicipalityDoc] = {}
-    for mdir in _subdirs(folder):
-        path = mdir / "municipality.yaml"
-        if not SLUG_RE.match(mdir.name):
-            col.add(mdir, "", "municipality folder name must be a slug like 'ban-suan'")
+def load_municipality(
+    source: Path | str | ContentStore, slug: str, templates: dict[tuple[str, int], ProcessTemplate]
+) -> MunicipalityDoc:
+    """One municipality, validated against `templates` exactly as `load_content` validates it.
+
+    Reads only that municipality's files, so it costs the same with 10 municipalities or 7,850.
+    What needs every municipality — no two sharing a DLA code — is checked by `load_content`."""
+    store = _store_of(source)
+    col = _Collector(store.label)
+    doc = _load_municipality(store, slug, templates, col)
+    if col.problems or doc is None:
+        raise ContentError(col.problems or [Problem(f"{store.label}/{MUNICIPALITIES}/{slug}", "", "not loaded")])
+    return doc
+
+
+def load_one_municipality(source: Path | str | ContentStore, slug: str) -> Content:
+    """The templates and one municipality, with the problems of both in one report
+    (`prachakhom validate --municipality`, `prachakhom build --municipality`)."""
+    store = _store_of(source)
+    col = _Collector(store.label)
+    content = Content(root=Path(source) if isinstance(source, str | PurePath) else None, store=store)
+    content.templates = _load_templates(store, col)
+    doc = _load_municipality(store, slug, content.templates, col)
+    if col.problems or doc is None:
+        raise ContentError(col.problems)
+    content.municipalities[slug] = doc
+    return content
+
+
+def _load_templates(store: ContentStore, col: _Collector) -> dict[tuple[str, int], ProcessTemplate]:
+    templates: dict[tuple[str, int], ProcessTemplate] = {}
+    bad_folders: set[str] = set()
+    for file in store.read_all(TEMPLATES):
+        parts = file.path.split("/")
+        if len(parts) < 3:  # a file directly in templates/ is not a template
             continue
-        if not path.is_file():
-            col.add(path, "", "missing municipality.yaml")
+        folder = parts[1]
+        if not SLUG_RE.match(folder):
+            if folder not in bad_folders:
+                bad_folders.add(folder)
+                col.add(f"{TEMPLATES}/{folder}", "", "template folder name must be a slug like 'pb-tambon'")
             continue
-        municipality = col.validate(Municipality, col.read_yaml(path), path)
-        processes = {}
-        for pdir in _subdirs(mdir / "processes"):  # checked even if municipality.yaml is broken
-            doc = _load_process(pdir, mdir.name, municipality, templates, col)
-            if doc is not None:
-                processes[doc.slug] = doc
-        if municipality is not None:
-            result[mdir.name] = MunicipalityDoc(mdir.name, municipality, processes, mdir)
-    return result
+        match = TEMPLATE_FILE_RE.match(parts[2])
+        if len(parts) != 3 or not match:
+            col.add("/".join(parts[:3]), "", "template files are named v<version>.yaml, e.g. v1.yaml")
+            continue
+        template = col.validate(ProcessTemplate, col.read_yaml(file), file.path)
+        if template is None:
+            continue
+        if template.version != int(match.group(1)):
+            col.add(file.path, "version", f"version {template.version} does not match the file name {parts[2]}")
+            continue
+        templates[(folder, template.version)] = template
+    return templates
+
+
+@dataclass
+class _ProcessFiles:
+    """One process folder's files, as the loader needs them."""
+
+    process: ContentFile | None = None
+    proposals: list[ContentFile] = field(default_factory=list)
+    projects: list[ContentFile] = field(default_factory=list)
+    ballots: list[ContentFile] = field(default_factory=list)
+
+
+def _process_files(files: list[ContentFile], base: str) -> tuple[ContentFile | None, dict[str, _ProcessFiles]]:
+    """Sort a municipality's files: municipality.yaml, and per process folder its process.yaml,
+    proposals/*.md, projects/*.md and ballots/*. Other files (photos, notes) are not loaded."""
+    municipality = None
+    processes: dict[str, _ProcessFiles] = {}
+    for file in files:
+        rel = file.path.removeprefix(base + "/").split("/")
+        if rel == ["municipality.yaml"]:
+            municipality = file
+        if len(rel) < 3 or rel[0] != "processes":
+            continue
+        group = processes.setdefault(rel[1], _ProcessFiles())
+        if rel[2:] == ["process.yaml"]:
+            group.process = file
+        elif len(rel) == 4 and rel[2] in ("proposals", "projects") and rel[3].endswith(".md"):
+            getattr(group, rel[2]).append(file)
+        elif len(rel) == 4 and rel[2] == "ballots":
+            group.ballots.append(file)
+    return municipality, dict(sorted(processes.items()))
+
+
+def _load_municipality(
+    store: ContentStore, slug: str, templates: dict[tuple[str, int], ProcessTemplate], col: _Collector
+) -> MunicipalityDoc | None:
+    base = f"{MUNICIPALITIES}/{slug}"
+    if not SLUG_RE.match(slug):
+        col.add(base, "", "municipality folder name must be a slug like 'ban-suan'")
+        return None
+    mfile, processes = _process_files(store.read_all(base), base)
+    if mfile is None:
+        col.add(f"{base}/municipality.yaml", "", "missing municipality.yaml")
+        return None
+    municipality = col.validate(Municipality, col.read_yaml(mfile), mfile.path)
+    docs = {}
+    for pslug, files in processes.items():  # checked even if municipality.yaml is broken
+        doc = _load_process(f"{base}/processes/{pslug}", files, slug, municipality, templates, col)
+        if doc is not None:
+            docs[doc.slug] = doc
+    if municipality is None:
+        return None
+    return MunicipalityDoc(slug, municipality, docs, PurePosixPath(base))
 
 
 def _load_process(
-    pdir: Path,
+    base: str,
+    files: _ProcessFiles,
     municipality_slug: str,
     municipality: Municipality | None,
     templates: dict[tuple[str, int], ProcessTemplate],
     col: _Collector,
 ) -> ProcessDoc | None:
-    path = pdir / "process.yaml"
+    pdir = PurePosixPath(base)
     if not SLUG_RE.match(pdir.name):
         col.add(pdir, "", "process folder name must be a slug like 'pb-2570'")
         return None
-    if not path.is_file():
-        col.add(path, "", "missing process.yaml")
+    if files.process is None:
+        col.add(pdir / "process.yaml", "", "missing process.yaml")
         return None
-    process = col.validate(Process, col.read_yaml(path), path)
+    path = files.process.path
+    process = col.validate(Process, col.read_yaml(files.process), path)
     rules = _rules_for(process, templates, path, col) if process is not None else None
     # proposals and projects are checked on their own even when the process file is broken
-    proposals = _load_docs(pdir / "proposals", Proposal, col)
-    projects = _load_docs(pdir / "projects", TrackedProject, col)
+    proposals = _load_docs(files.proposals, Proposal, col)
+    projects = _load_docs(files.projects, TrackedProject, col)
     if process is None or rules is None:
         return None
     for p in check_schedule(rules.phases, process.phases):
@@ -282,34 +391,52 @@ def _load_process(
     _check_projects(project_docs, proposal_docs, rules, municipality, col)
     if municipality is None:
         return None
-    ballot_files = _ballot_files(pdir / "ballots", rules, municipality, col)
-    ballots = {}
-    for pot_id, ballot_path in ballot_files.items():
-        election = _check_ballot_file(ballot_path, pot_id, process, rules, municipality, proposal_docs, col)
-        if election is not None:
-            ballots[pot_id] = election
+    ballot_files, ballots = _ballot_files(files.ballots, process, rules, municipality, proposal_docs, col)
     return ProcessDoc(
         pdir.name, municipality_slug, process, rules, proposal_docs, project_docs, ballot_files, pdir, ballots
     )
 
 
 def _ballot_files(
-    folder: Path, rules: ProcessTemplate, municipality: Municipality, col: _Collector
-) -> dict[str, Path]:
-    if not folder.is_dir():
-        return {}
+    files: list[ContentFile],
+    process: Process,
+    rules: ProcessTemplate,
+    municipality: Municipality,
+    proposals: dict[str, ProposalDoc],
+    col: _Collector,
+) -> tuple[dict[str, Path], dict[str, PabulibElection]]:
+    """Pot id → a local copy of its ballots file, and pot id → the file as parsed; each file checked
+    against the process (read once per load)."""
     known = pot_ids(rules, municipality)
-    files = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix != ".pb" or path.stem not in known:
-            col.add(path, "", f"ballot files are named <pot>.pb with a pot of this process: {', '.join(known)}")
+    found: dict[str, Path] = {}
+    ballots: dict[str, PabulibElection] = {}
+    for file in files:
+        stem, _, suffix = file.name.rpartition(".")
+        if suffix != "pb" or stem not in known:
+            col.add(file.path, "", f"ballot files are named <pot>.pb with a pot of this process: {', '.join(known)}")
             continue
-        files[path.stem] = path
-    return files
+        election = _check_ballot_file(file, stem, process, rules, municipality, proposals, col)
+        if election is not None:
+            found[stem] = file.local or _local_copy(file)
+            ballots[stem] = election
+    return found, ballots
+
+
+def _local_copy(file: ContentFile) -> Path:
+    """A file of a store that is not a folder, copied under the temp folder (named by its hash, so
+    a reload of an unchanged file reuses it): the results pages read ballot files from disk."""
+    folder = Path(tempfile.gettempdir()) / "prachakhom-content"
+    target = folder / f"{file.version}-{file.name}"
+    if not target.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(file.data)
+        os.replace(tmp, target)
+    return target
 
 
 def _rules_for(
-    process: Process, templates: dict[tuple[str, int], ProcessTemplate], path: Path, col: _Collector
+    process: Process, templates: dict[tuple[str, int], ProcessTemplate], path: str, col: _Collector
 ) -> ProcessTemplate | None:
     versions = sorted(v for (slug, v) in templates if slug == process.template)
     if not versions:
@@ -329,7 +456,7 @@ def _rules_for(
 
 
 def apply_overrides(
-    template: ProcessTemplate, process: Process, path: Path, col: _Collector
+    template: ProcessTemplate, process: Process, path: str | PurePath, col: _Collector
 ) -> ProcessTemplate | None:
     """The template with the process's overrides merged over it, validated as a whole."""
     data = template.model_dump()
@@ -346,7 +473,7 @@ def apply_overrides(
 
 
 def _check_budget(
-    process: Process, rules: ProcessTemplate, municipality: Municipality | None, path: Path, col: _Collector
+    process: Process, rules: ProcessTemplate, municipality: Municipality | None, path: str, col: _Collector
 ) -> None:
     budget = process.budget
     if rules.kind == "consultation":
@@ -378,7 +505,7 @@ def _check_budget(
 
 
 def _check_ballot_file(
-    path: Path,
+    file: ContentFile,
     pot_id: str,
     process: Process,
     rules: ProcessTemplate,
@@ -388,11 +515,15 @@ def _check_ballot_file(
 ) -> PabulibElection | None:
     """A ballots file must be readable Pabulib whose budget and projects match this process's pot;
     returns it as parsed (None if it cannot be read)."""
-    from prachakhom.tally.pabulib import PabulibError, read_pabulib_file
+    from prachakhom.tally.pabulib import PabulibError, read_pabulib
 
+    path = file.path
+    text = col.text(file)
+    if text is None:
+        return None
     try:
-        election = read_pabulib_file(path)
-    except (PabulibError, UnicodeDecodeError) as err:
+        election = read_pabulib(text.removeprefix("\ufeff"))  # with or without BOM, as read_pabulib_file
+    except PabulibError as err:
         col.add(path, "", f"not a valid Pabulib file: {err}")
         return None
     expected = pot_budgets(rules, process.budget, municipality).get(pot_id)
@@ -411,12 +542,11 @@ def _check_ballot_file(
     return election
 
 
-def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple[M, str, Path]]:
-    docs: dict[str, tuple[M, str, Path]] = {}
-    if not folder.is_dir():
-        return docs
-    for path in sorted(folder.glob("*.md")):
-        parsed = col.read_front_matter(path)
+def _load_docs(files: list[ContentFile], model: type[M], col: _Collector) -> dict[str, tuple[M, str, PurePath]]:
+    docs: dict[str, tuple[M, str, PurePath]] = {}
+    for file in files:
+        path = PurePosixPath(file.path)
+        parsed = col.read_front_matter(file)
         if parsed is None:
             continue
         item = col.validate(model, parsed[0], path)
@@ -439,7 +569,7 @@ def _load_docs(folder: Path, model: type[M], col: _Collector) -> dict[str, tuple
 
 
 def _check_place(
-    path: Path, category: str, village: int | None, rules: ProcessTemplate, municipality: Municipality | None,
+    path: PurePath, category: str, village: int | None, rules: ProcessTemplate, municipality: Municipality | None,
     col: _Collector,
 ) -> None:
     keys = [c.key for c in rules.categories]
@@ -485,8 +615,3 @@ def _check_unique_dla_codes(content: Content, col: _Collector) -> None:
             col.add(doc.path / "municipality.yaml", "dla_code", f"DLA code {code} is also used by '{seen[code]}'")
         else:
             seen[code] = slug
-
-
-def _subdirs(folder: Path) -> Iterator[Path]:
-    if folder.is_dir():
-        yield from sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))

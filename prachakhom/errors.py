@@ -7,7 +7,6 @@ from one report. Each problem names the file, the field and what to do about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePath
 
 
 @dataclass(frozen=True, order=True)
@@ -34,10 +33,3 @@ class ContentError(Exception):
         lines.append(f"{len(self.problems)} problem(s) found; fix them and run `prachakhom validate` again.")
         return "\n".join(lines)
 
-
-def display_path(path: PurePath, root: PurePath) -> str:
-    """Path relative to the content root's parent, so reports read `content/...`."""
-    try:
-        return path.relative_to(root.parent).as_posix()
-    except ValueError:
-        return path.as_posix()

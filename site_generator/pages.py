@@ -25,6 +25,7 @@ from prachakhom.content import MunicipalityDoc
 from prachakhom.messages import ACTION_TH, PROPOSAL_STATUS_TH
 from prachakhom.models import MAX_BAHT
 from prachakhom.thai import baht, thai_date, thai_date_range
+from site_generator.national import PROVINCES, NationalIndex, process_days_left
 from site_generator.thai_text import slugify
 from site_generator.views import ProcessView
 
@@ -212,7 +213,11 @@ def municipality_nav(views: list[ProcessView]) -> list[object]:
     return nav
 
 
-def national_pages(
-    env: Environment, entries: list[tuple[MunicipalityDoc, list[ProcessView]]], today: date
-) -> dict[str, GeneratedPage]:
-    return {"index.md": _render(env, "national.html.j2", "index.md", {"entries": entries, "today": today})}
+def national_pages(env: Environment, index: NationalIndex, today: date) -> dict[str, GeneratedPage]:
+    """The front page (provinces) and the province pages this build refreshes."""
+    pages = {"index.md": _render(env, "national.html.j2", "index.md", {"totals": index.totals, "today": today})}
+    for page in index.pages:
+        uri = f"{PROVINCES}/{page.province.slug}/index.md"
+        pages[uri] = _render(env, "province.html.j2", uri,
+                             {"page": page, "today": today, "days_left": process_days_left})
+    return pages

@@ -32,6 +32,7 @@ from mkdocs.utils.templates import TemplateContext
 from prachakhom.content import Content, load_content
 from prachakhom.errors import ContentError
 from site_generator.fonts import FONT_CSS, font_files
+from site_generator.national import NationalIndex, index_of
 from site_generator.pages import (
     TEMPLATES_DIR,
     GeneratedPage,
@@ -42,7 +43,7 @@ from site_generator.pages import (
     page_environment,
 )
 from site_generator.search_index import index_files, municipality_docs, national_docs, write_index
-from site_generator.views import municipality_views
+from site_generator.views import ProcessView, municipality_views
 
 ASSETS_DIR = TEMPLATES_DIR / "assets"
 # A heading made by the `h2` macro: its text ends at the permalink. `[^<]` keeps the match inside
@@ -65,30 +66,36 @@ class PrachakhomPlugin(BasePlugin[PrachakhomPluginConfig]):
         self.search_files: dict[str, str] = {}
         self.content: Content | None = None
         """Set by `site_generator.build` when it has loaded the content already."""
+        self.views: list[ProcessView] = []
+        """The municipality's views once built (the build summarizes them for the national index)."""
+        self.national: NationalIndex | None = None
+        """Set by `site_generator.build` for the national pages: the totals and the province pages to render."""
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         today = date.fromisoformat(self.config.today) if self.config.today else date.today()
         data_dir = Path(self.config.data_dir) if self.config.data_dir else None
+        env = page_environment()
+        env.globals["site_url"] = config.site_url or ""  # absolute links for LINE share buttons
+        slug = self.config.municipality
+        if not slug and self.national is not None:
+            self.pages = national_pages(env, self.national, today)
+            if self.national.complete:  # a whole build: the national search index, one entry a municipality
+                self.search_files = index_files(national_docs(self.national.summaries()))
+            return config
         if self.content is None:
             try:
                 self.content = load_content(Path(self.config.content_dir))
             except ContentError as err:
                 raise PluginError("content is invalid:\n" + err.report()) from err
-        env = page_environment()
-        env.globals["site_url"] = config.site_url or ""  # absolute links for LINE share buttons
-        slug = self.config.municipality
-        if not slug:
-            entries = [
-                (m, municipality_views(m, today, data_dir, with_results=False))
-                for m in self.content.municipalities.values()
-            ]
-            self.pages = national_pages(env, entries, today)
-            self.search_files = index_files(national_docs(entries))
+        if not slug:  # `mkdocs build` run by hand on a generated config: everyone, from the content
+            self.national = index_of(self.content, today, data_dir)
+            self.pages = national_pages(env, self.national, today)
+            self.search_files = index_files(national_docs(self.national.summaries()))
             return config
         if slug not in self.content.municipalities:
             raise PluginError(f"unknown municipality '{slug}'; known: {', '.join(self.content.municipalities)}")
         doc = self.content.municipalities[slug]
-        views = municipality_views(doc, today, data_dir)
+        views = self.views = municipality_views(doc, today, data_dir)
         for view in views:
             self.data_files.update(ballot_option_files(view))
             if view.outcome is not None:

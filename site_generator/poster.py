@@ -17,7 +17,7 @@ from pathlib import Path
 
 import segno
 
-from prachakhom.content import load_content
+from prachakhom.content import load_one_municipality
 from site_generator.fonts import font_files
 from site_generator.pages import page_environment
 from site_generator.views import process_view
@@ -49,7 +49,7 @@ def qr_svg(url: str) -> str:
 def poster_html(content_dir: Path, municipality: str, process: str, site_url: str, today: date,
                 cache_dir: Path = Path("build/.cache/fonts"), village: int | None = None) -> tuple[str, str]:
     """(process URL, the poster's HTML); ValueError for a village the municipality does not have."""
-    content = load_content(content_dir)
+    content = load_one_municipality(content_dir, municipality)  # only this municipality is read
     doc = content.municipalities[municipality]
     place = None
     if village is not None:

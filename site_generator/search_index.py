@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from prachakhom.thai import baht
 
 if TYPE_CHECKING:
-    from prachakhom.content import MunicipalityDoc
+    from site_generator.national import MunicipalitySummary
     from site_generator.pages import GeneratedPage
     from site_generator.views import ProcessView, ProposalView
 
@@ -190,14 +190,13 @@ def municipality_docs(
     return docs, facets
 
 
-def national_docs(entries: Iterable[tuple[MunicipalityDoc, Iterable[ProcessView]]]) -> list[SearchDoc]:
-    """One document per municipality: its name, place and processes (the national page lists them)."""
+def national_docs(summaries: Iterable[MunicipalitySummary]) -> list[SearchDoc]:
+    """One document per municipality: its name, place and processes (the province pages list them)."""
     docs = []
-    for doc, views in entries:
-        m = doc.municipality
+    for m in summaries:
         place = f"{m.type} · อำเภอ{m.district} จังหวัด{m.province}"
-        titles = [v.process.title for v in views]
-        docs.append(SearchDoc(f"{doc.slug}/", m.name, " ".join([m.name, place, *titles]),
+        titles = [p.title for p in m.processes]
+        docs.append(SearchDoc(f"{m.slug}/", m.name, " ".join([m.name, place, *titles]),
                               _shorten(" · ".join([place, *titles]))))
     return docs
 

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 PAGE_TYPES = {
     "national-index": "",
+    "national-province": "provinces/khon-kaen/",
     "municipality-home": "non-kha-hom/",
     "process-voting": "non-kha-hom/pb-2570/",
     "process-finished": "tha-lamphu/pb-2569/",

@@ -114,3 +114,7 @@ def test_rebuild_function_syncs_the_bucket(tmp_path, monkeypatch):
     assert "ban-test/stale.html" not in keys and "other-town/index.html" in keys
     head = s3.head_object(Bucket=bucket, Key="ban-test/index.html")
     assert head["ContentType"] == "text/html; charset=utf-8"
+    # the national index in the bucket: the municipality's summary, its province's page, the front page
+    assert {"_index/summaries/chiang-mai/ban-test.json", "provinces/chiang-mai/index.html", "index.html"} <= keys
+    page = s3.get_object(Bucket=bucket, Key="provinces/chiang-mai/index.html")["Body"].read().decode("utf-8")
+    assert 'href="../../ban-test/"' in page

@@ -239,3 +239,33 @@ def test_first_and_second_parameters() -> None:
     assert deploy_cmd.second_parameters(custom, {"SiteUrl": "https://pb.example.go.th/", "DistributionId": "E2"},
                                         outputs) == {}
     assert json.dumps(deploy_cmd.first_parameters(Options(alarm_email="it@x.go.th"), None)).count("it@x.go.th") == 1
+
+
+def test_deploy_pushes_the_content_the_functions_read(session: boto3.Session, tmp_path: Path) -> None:
+    """Step 5: the content folder goes into the stack's content store (table + content bucket) before
+    any rebuild is asked for; a re-run pushes nothing; destroy keeps the content bucket like the table."""
+    from tests.api_fixtures import MUNI, write_content
+
+    body = template(extra={"ContentBucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"}})
+    body["Outputs"]["ContentBucketName"] = {"Value": {"Ref": "ContentBucket"}}
+    folder, content = packaged(tmp_path / "sam", body), write_content(tmp_path / "content")
+    console = Console(quiet=True)
+    cfn = CloudFormation(session.client("cloudformation"), console, sleep=lambda s: None, poll_seconds=0)
+    confirm = deploy_cmd.ask_before_data_loss(console, True)
+    done = deploy(session, folder, Options(stage="prod", region=REGION, stack="prachakhom-content"), [MUNI],
+                  confirm, console, cfn, content=content)
+    assert not done.content_refused
+    outputs = done.stack.stack.outputs
+    items = session.client("dynamodb").scan(TableName=outputs["TableName"])["Items"]
+    files = {i["SK"]["S"] for i in items if i["PK"]["S"] == f"CONTENT#municipalities/{MUNI}"}
+    assert f"FILE#municipalities/{MUNI}/municipality.yaml" in files
+    assert any(i["PK"]["S"] == "CONTENT#templates" for i in items)
+
+    again = deploy(session, folder, Options(stage="prod", region=REGION, stack="prachakhom-content"), [MUNI],
+                   confirm, console, cfn, content=content)
+    assert not again.content_refused
+    assert len(session.client("dynamodb").scan(TableName=outputs["TableName"])["Items"]) == len(items)  # no audit entry
+
+    kept = destroy(session, "prachakhom-content", delete_data=False, console=console, cfn=cfn)
+    assert f"content bucket {outputs['ContentBucketName']}" in kept
+    assert outputs["ContentBucketName"] in [b["Name"] for b in session.client("s3").list_buckets()["Buckets"]]

@@ -289,12 +289,23 @@ def test_the_app_runs_on_the_stack_built_from_the_template(aws, transformed, tmp
     prefix = environment(stack, "APIHandler")["PRACHAKHOM_SSM_PREFIX"]
     ssm.put_parameter(Name=prefix + "identity-secret", Value="s" * 64, Type="SecureString")
     ssm.put_parameter(Name=prefix + "staff-tokens", Value=json.dumps({MUNI: STAFF_TOKEN}), Type="SecureString")
-    content = write_content(tmp_path, phase="voting")
-    local = {"PRACHAKHOM_CONTENT": str(content), "PRACHAKHOM_DATA_DIR": str(tmp_path / "data"),
+    # ... and pushes the content into the stack's content store (table + content bucket), where every
+    # function reads it; the folder the functions would otherwise read does not exist
+    from prachakhom.commands.content import deployment_store
+    from prachakhom.store import FolderStore
+    from prachakhom.transfer import SyncRecord, push
+
+    store = deployment_store({"PRACHAKHOM_TABLE": table, "PRACHAKHOM_CONTENT_BUCKET": stack.refs["ContentBucket"],
+                              "AWS_DEFAULT_REGION": REGION})
+    folder = FolderStore(write_content(tmp_path, phase="voting"))
+    for scope in ("templates", f"municipalities/{MUNI}"):
+        assert push(folder, store, scope, SyncRecord(tmp_path / "record.json"), "push:operator").written
+    local = {"PRACHAKHOM_CONTENT": str(tmp_path / "no-content-folder"), "PRACHAKHOM_DATA_DIR": str(tmp_path / "data"),
              "PRACHAKHOM_CLOSE_GRACE": "0"}
 
     with running_as(stack, "APIHandler", local) as env:
         assert env["PRACHAKHOM_TABLE"] == table
+        assert env["PRACHAKHOM_CONTENT_BUCKET"] == stack.refs["ContentBucket"]
         service = context.service()  # secrets read from SSM under the resident API's role
         with api_for(service) as api:
             status, cast = api.post(BASE + "/ballot", ballot_body(1), key="first")
@@ -333,7 +344,9 @@ def test_the_app_runs_on_the_stack_built_from_the_template(aws, transformed, tmp
 
     items = dynamodb.scan(TableName=table)["Items"]
     assert any(i["PK"]["S"].startswith("BALLOTS#") for i in items)
-    assert national_id(1) not in json.dumps(items)  # the voter's ID is nowhere in the table
+    assert any(i["PK"]["S"].startswith("CONTENT#") for i in items)  # the content the functions read
+    # the voter's ID is nowhere in the table (content items' bodies are bytes: read as text)
+    assert national_id(1) not in json.dumps(items, default=lambda b: b.decode("utf-8", "replace"))
 
 
 def test_the_rebuild_exports_without_writing(tmp_path):

@@ -74,12 +74,16 @@ def test_table_keys_are_the_codes(sam):
 
 
 def test_site_bucket_is_private_and_read_only_by_the_distribution(transformed):
-    (name, bucket), = resources(transformed, "AWS::S3::Bucket").items()
-    props = bucket["Properties"]
-    assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
-        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True)
-    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    buckets = resources(transformed, "AWS::S3::Bucket")
+    assert set(buckets) == {"SiteBucket", "ContentBucket"}
+    for bucket in buckets.values():  # both private; the content bucket has no policy: only roles read it
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
+            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True)
+        assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    assert buckets["ContentBucket"]["DeletionPolicy"] == "Retain"  # content outlives the stack
+    name = "SiteBucket"
     (policy,) = resources(transformed, "AWS::S3::BucketPolicy").values()
     assert policy["Properties"]["Bucket"] == {"Ref": name}
     for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -221,8 +225,8 @@ def test_table_access_is_per_partition(transformed):
     PRIVATE# partition (proposers' contacts); the rebuild only reads; every partition the code writes
     is covered (a new partition must be granted here, or the function is refused on AWS)."""
     partitions = _partitions()
-    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "STAFF#", "TEAM#", "AUDIT#"}, \
-        partitions
+    assert set(partitions.values()) == {"PROC#", "BALLOTS#", "PRIVATE#", "EFFECTS", "STAFF#", "TEAM#", "AUDIT#",
+                                        "CONTENT#", "CONTENT"}, partitions
     roles = _function_roles(transformed)
     granted: set[str] = set()
     for name, role in roles.items():
@@ -243,6 +247,9 @@ def test_table_access_is_per_partition(transformed):
     assert all("PRIVATE#*" not in keys for _, keys in rebuild)
     effects = {name for name, role in roles.items() if any("EFFECTS" in keys for _, keys in _dynamodb(role))}
     assert effects == {"StaffAPIHandler", "AdvancePhases"}  # the ones whose changes call for a rebuild
+    for name, role in roles.items():  # every function reads the content; none writes it (the operator pushes)
+        content = [actions for actions, keys in _dynamodb(role) if any(k.startswith("CONTENT") for k in keys)]
+        assert content and all(actions <= READS for actions in content), (name, content)
     for name, role in roles.items():
         for actions, keys in _dynamodb(role):
             touched = {k.rstrip("*") for k in keys}
@@ -253,18 +260,25 @@ def test_table_access_is_per_partition(transformed):
 
 
 def test_only_the_rebuild_writes_the_site_bucket(transformed):
+    """The rebuild alone writes the site bucket (and reads back only its publish manifests and the
+    national index's summaries);
+    every function may read the content bucket's files, and none may write them."""
     roles = _function_roles(transformed)
     for name, role in roles.items():
         s3 = [s for s in statements(role) if any(a.startswith("s3:") for a in as_list(s["Action"]))]
+        content = [s for s in s3 if _refs(s["Resource"]) == {"ContentBucket"}]
+        assert [as_list(s["Action"]) for s in content] == [["s3:GetObject"]], name
+        site = [s for s in s3 if s not in content]
         if name != "Rebuild":
-            assert not s3, name
+            assert not site, name
             continue
-        for s in s3:
+        for s in site:
             assert _refs(s["Resource"]) == {"SiteBucket"}
             assert set(as_list(s["Action"])) <= {"s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetObject"}
-            if "s3:GetObject" in as_list(s["Action"]):  # only the publish manifests (chalicelib/publish.py)
-                assert as_list(s["Action"]) == ["s3:GetObject"]
-                assert s["Resource"] == {"Fn::Sub": "${SiteBucket.Arn}/_publish/*"}
+            if "s3:GetObject" in as_list(s["Action"]):  # the publish manifests (chalicelib/publish.py) and
+                assert as_list(s["Action"]) == ["s3:GetObject"]  # the national index's summaries
+                assert s["Resource"] in ({"Fn::Sub": "${SiteBucket.Arn}/_publish/*"},
+                                         {"Fn::Sub": "${SiteBucket.Arn}/_index/*"})
     invokers = {name for name, role in roles.items()
                 if any("lambda:InvokeFunction" in as_list(s["Action"]) for s in statements(role))}
     assert invokers == {"StaffAPIHandler", "AdvancePhases"}  # the only ones that ask for a rebuild
@@ -297,6 +311,7 @@ def test_only_the_rebuild_invalidates_and_only_its_own_distribution(transformed)
 RESOURCE_SETTINGS = {
     "PRACHAKHOM_TABLE": "AWS::DynamoDB::Table",
     "PRACHAKHOM_SITE_BUCKET": "AWS::S3::Bucket",
+    "PRACHAKHOM_CONTENT_BUCKET": "AWS::S3::Bucket",
     "PRACHAKHOM_REBUILD_FUNCTION": "AWS::Lambda::Function",
     "PRACHAKHOM_USER_POOL_ID": "AWS::Cognito::UserPool",
     "PRACHAKHOM_USER_POOL_CLIENT_ID": "AWS::Cognito::UserPoolClient",
@@ -316,6 +331,8 @@ def test_function_environment_comes_from_real_resources(transformed):
                 (target,) = _refs(value)
                 assert transformed["Resources"][target]["Type"] == RESOURCE_SETTINGS[key], (name, key)
         assert "PRACHAKHOM_TABLE" in variables
+        assert variables["PRACHAKHOM_CONTENT_STORE"] == "dynamodb"  # content from the store, not the bundle
+        assert _refs(variables["PRACHAKHOM_CONTENT_BUCKET"]) == {"ContentBucket"}
     api = resources(transformed, "AWS::Lambda::Function")["APIHandler"]["Properties"]["Environment"]["Variables"]
     assert api["PRACHAKHOM_SSM_PREFIX"] == {"Fn::Sub": "/prachakhom/${Stage}/"}
     rebuild = resources(transformed, "AWS::Lambda::Function")["Rebuild"]["Properties"]["Environment"]["Variables"]

@@ -102,3 +102,12 @@ def test_a_transaction_retried_with_its_token_is_applied_once(table):
     assert counter == "1"
     with pytest.raises(client.exceptions.TransactionCanceledException):
         client.transact_write_items(TransactItems=items, ClientRequestToken=uuid.uuid4().hex)
+
+
+def test_a_transaction_with_binary_values_goes_through(table):
+    """Binary attributes (the content store keeps files as `B`) do not stop the token check."""
+    client, name = table
+    client.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": {
+        "PK": {"S": "B"}, "SK": {"S": "1"}, "data": {"B": b"\x00\xffPK"}}}}])
+    item = client.get_item(TableName=name, Key={"PK": {"S": "B"}, "SK": {"S": "1"}})["Item"]
+    assert item["data"]["B"] == b"\x00\xffPK"

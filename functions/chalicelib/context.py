@@ -2,7 +2,7 @@
 
 Nothing is created at import: the first request reads the environment and wires the services over
 a catalog of content (`make_catalog`), a repository (`make_repository`), a clock and a rebuilder
-(`make_rebuilder`); the content folder is read on first use. `wire` is the one function that takes a
+(`make_rebuilder`); a municipality's content is read from the content store on its first request. `wire` is the one function that takes a
 catalog. Tests call `use(services)` to inject their own.
 
 Environment::
@@ -13,7 +13,10 @@ Environment::
     PRACHAKHOM_IDENTITY_SECRET    HMAC key for voter hashes (required to vote)
     PRACHAKHOM_SSM_PREFIX         on AWS: SSM path of the identity secret and staff tokens (secret_store.py)
     PRACHAKHOM_STAFF_TOKENS       JSON {"<municipality>": "<token>"} (staff endpoints)
-    PRACHAKHOM_CONTENT            content folder (default: content/ at the bundle's root, else the repo's)
+    PRACHAKHOM_CONTENT_STORE      folder (default) | dynamodb: where content is read (see make_catalog)
+    PRACHAKHOM_CONTENT            the folder store's folder (default: content/ at the bundle's root,
+                                  else the repo's)
+    PRACHAKHOM_CONTENT_BUCKET     the DynamoDB store's bucket for large files (default: <table>-content)
     PRACHAKHOM_DATA_DIR           where snapshots and ballot files are exported (default: /tmp/prachakhom-data)
     PRACHAKHOM_REBUILD            local | lambda | off (default: off)
     PRACHAKHOM_SITE_DIR           local rebuilds go here (the folder the demo serves)
@@ -53,7 +56,8 @@ if TYPE_CHECKING:  # the services are imported on the first request, not at the 
     from chalicelib.services.proposals import ProposalService
     from chalicelib.services.supports import SupportService
     from chalicelib.storage.repository import Repository
-    from prachakhom.content import Content, MunicipalityCatalog, MunicipalityDoc
+    from prachakhom.content import MunicipalityCatalog
+    from prachakhom.store import ContentStore
 
 HERE = Path(__file__).resolve().parent
 
@@ -75,6 +79,8 @@ class Settings:
     s3_endpoint: str | None
     rebuild_function: str
     close_grace: float = 30.0
+    content_store: str = "folder"
+    content_bucket: str = "prachakhom-content"
     distribution_id: str | None = None
     cloudfront_endpoint: str | None = None
 
@@ -100,6 +106,9 @@ class Settings:
             s3_endpoint=env.get("PRACHAKHOM_S3_ENDPOINT") or None,
             rebuild_function=env.get("PRACHAKHOM_REBUILD_FUNCTION", "prachakhom-prod-rebuild"),
             close_grace=float(env.get("PRACHAKHOM_CLOSE_GRACE") or 30.0),
+            content_store=env.get("PRACHAKHOM_CONTENT_STORE") or "folder",
+            content_bucket=env.get("PRACHAKHOM_CONTENT_BUCKET")
+            or f"{env.get('PRACHAKHOM_TABLE', 'prachakhom')}-content",
             distribution_id=env.get("PRACHAKHOM_DISTRIBUTION_ID") or None,
             cloudfront_endpoint=env.get("PRACHAKHOM_CLOUDFRONT_ENDPOINT") or None,
         )
@@ -197,33 +206,28 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
 
 
 def make_catalog(settings: Settings) -> MunicipalityCatalog:
-    """Where the API and the rebuild find a municipality's content: the content folder, read whole on
-    first use."""
-    return FolderCatalog(settings.content_dir)
+    """Where the API and the rebuild find a municipality's content: a catalog over the content store
+    (`prachakhom.catalog.StoreCatalog`) that loads one municipality on its first request, keeps it in
+    this container and reloads it when its version changes (read at most every few seconds)."""
+    from prachakhom.catalog import StoreCatalog
+
+    return StoreCatalog(make_content_store(settings))
 
 
-class FolderCatalog:
-    """Every municipality of a content folder (`prachakhom.content.load_content`), loaded on first use."""
+def make_content_store(settings: Settings) -> ContentStore:
+    """`PRACHAKHOM_CONTENT_STORE`: the deployment's table and content bucket (dynamodb: AWS and the
+    demo), or the content folder (folder: tests, a checkout)."""
+    if settings.content_store == "dynamodb":
+        from chalicelib.storage.content import DynamoContentStore
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._lock = threading.Lock()
-        self._content: Content | None = None
+        return DynamoContentStore(_boto_client("dynamodb", settings.dynamodb_endpoint, settings.region),
+                                  settings.table, _boto_client("s3", settings.s3_endpoint, settings.region),
+                                  settings.content_bucket)
+    if settings.content_store != "folder":
+        raise ValueError(f"PRACHAKHOM_CONTENT_STORE is '{settings.content_store}': use folder or dynamodb")
+    from prachakhom.store import FolderStore
 
-    def _loaded(self) -> Content:
-        if self._content is None:
-            with self._lock:
-                if self._content is None:
-                    from prachakhom.content import load_content
-
-                    self._content = load_content(self.root)
-        return self._content
-
-    def municipality(self, slug: str) -> MunicipalityDoc | None:
-        return self._loaded().municipality(slug)
-
-    def municipality_slugs(self) -> list[str]:
-        return self._loaded().municipality_slugs()
+    return FolderStore(settings.content_dir)
 
 
 def make_repository(settings: Settings) -> Repository:
@@ -255,8 +259,7 @@ def make_rebuilder(settings: Settings, sources: Sources) -> Rebuilder:
     from chalicelib.rebuild import LambdaRebuilder, LocalRebuilder, NoRebuilder
 
     if settings.rebuild == "local" and settings.site_dir is not None:
-        return LocalRebuilder(sources, settings.content_dir, settings.data_dir, settings.site_dir,
-                              settings.site_url)
+        return LocalRebuilder(sources, settings.data_dir, settings.site_dir, settings.site_url)
     if settings.rebuild == "lambda":
         return LambdaRebuilder(lambda: _boto_client("lambda", None, settings.region), settings.rebuild_function)
     return NoRebuilder()

@@ -27,9 +27,8 @@ def rebuild(event: dict[str, Any], sleep: Callable[[float], None] = time.sleep) 
         raise RuntimeError("PRACHAKHOM_SITE_BUCKET is not set")
     sources = context.service()
     waited = wait_for_late_ballots(sources, municipality, settings.close_grace, sleep)
-    published = rebuild_to_bucket(sources, settings.content_dir, context.s3_client(settings),
-                                  settings.site_bucket, municipality, settings.site_url,
-                                  context.cloudfront_client(settings), settings.distribution_id)
+    published = rebuild_to_bucket(sources, context.s3_client(settings), settings.site_bucket, municipality,
+                                  settings.site_url, context.cloudfront_client(settings), settings.distribution_id)
     log.info("rebuilt %s (waited %.1f s after a close)", published.summary(), waited)
     return {"municipality": municipality, "files": published.files, "uploaded": len(published.uploaded),
             "deleted": len(published.deleted), "invalidated": published.invalidated, "waited": waited}

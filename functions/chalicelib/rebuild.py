@@ -8,7 +8,9 @@ Export (what the site generator reads, see `prachakhom.snapshot`)::
 Publishing: locally into the folder the demo serves (`PRACHAKHOM_SITE_DIR`); on AWS the API invokes
 the `rebuild` Lambda asynchronously, which builds into /tmp and syncs `<municipality>/` in the site
 bucket (`PRACHAKHOM_SITE_BUCKET`): only the files that changed are uploaded, and only the changed
-pages invalidated in CloudFront (`chalicelib.publish`). Only that municipality is rebuilt.
+pages invalidated in CloudFront (`chalicelib.publish`). Only that municipality is rebuilt, from the
+content the catalog has loaded (no folder is read), then its province's page and the national front
+page are refreshed (`site_generator.national`): in the served folder, or in the bucket.
 """
 
 from __future__ import annotations
@@ -157,10 +159,11 @@ def export_municipality(sources: Sources, municipality: str, data_dir: Path) -> 
 
 def build_municipality(content_dir: Path, output_dir: Path, data_dir: Path, municipality: str,
                        site_url: str) -> Path:
+    """One municipality's site from a content folder (only it is read), the national index beside it."""
     from site_generator.build import build_all
 
     built = build_all(content_dir=content_dir, output_dir=output_dir, only=municipality, data_dir=data_dir,
-                      site_url=site_url, progress=False, api_url=os.environ.get("PRACHAKHOM_API_URL", ""))
+                      site_url=site_url, progress=False, api_url=_api_url())
     return built[0]
 
 
@@ -174,13 +177,17 @@ class NoRebuilder:
 class LocalRebuilder:
     """Export + build into the folder the demo serves, in the request (the demo is one machine)."""
 
-    def __init__(self, sources: Sources, content_dir: Path, data_dir: Path, site_dir: Path, site_url: str) -> None:
+    def __init__(self, sources: Sources, data_dir: Path, site_dir: Path, site_url: str) -> None:
         self.sources = sources
-        self.content_dir, self.data_dir, self.site_dir, self.site_url = content_dir, data_dir, site_dir, site_url
+        self.data_dir, self.site_dir, self.site_url = data_dir, site_dir, site_url
 
     def request(self, municipality: str, process: str) -> str:
+        from site_generator.build import rebuild_municipality
+        from site_generator.national import FolderShelf
+
         export_municipality(self.sources, municipality, self.data_dir)
-        build_municipality(self.content_dir, self.site_dir, self.data_dir, municipality, self.site_url)
+        rebuild_municipality(find_municipality(self.sources.catalog, municipality), self.site_dir,
+                             FolderShelf(self.site_dir), self.data_dir, self.site_url, api_url=_api_url())
         return "built"
 
 
@@ -196,19 +203,30 @@ class LambdaRebuilder:
         return "queued"
 
 
-def rebuild_to_bucket(sources: Sources, content_dir: Path, s3: Any, bucket: str,
-                      municipality: str, site_url: str, cloudfront: Any = None,
-                      distribution_id: str | None = None) -> PublishReport:
-    """Build one municipality under /tmp and make `<municipality>/` in the bucket equal to it: only the
-    files that changed are uploaded, and only the changed pages invalidated (`chalicelib.publish`)."""
+def rebuild_to_bucket(sources: Sources, s3: Any, bucket: str, municipality: str, site_url: str,
+                      cloudfront: Any = None, distribution_id: str | None = None) -> PublishReport:
+    """Build one municipality under /tmp from the catalog's content and make `<municipality>/` in the
+    bucket equal to it: only the files that changed are uploaded, and only the changed pages
+    invalidated (`chalicelib.publish`); then refresh its province's page and the front page in the
+    bucket (counted in the report's `files`)."""
     from chalicelib.publish import publish_folder
+    from chalicelib.storage.site_bucket import BucketShelf
+    from site_generator.build import build_loaded, refresh_national_index
 
     work = Path(tempfile.mkdtemp(prefix="prachakhom-"))
     try:
         data_dir, out = work / "data", work / "site"
         export_municipality(sources, municipality, data_dir)
-        built = build_municipality(content_dir, out, data_dir, municipality, site_url)
-        return publish_folder(s3, bucket, built, municipality, cloudfront=cloudfront,
-                              distribution_id=distribution_id)
+        doc = find_municipality(sources.catalog, municipality)
+        today = sources.clock.now().date()
+        built, summary = build_loaded(doc, out, data_dir, site_url, today, api_url=_api_url())
+        report = publish_folder(s3, bucket, built, municipality, cloudfront=cloudfront,
+                                distribution_id=distribution_id)
+        report.files += refresh_national_index(BucketShelf(s3, bucket), [summary], work / ".work", site_url, today)
+        return report
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _api_url() -> str:
+    return os.environ.get("PRACHAKHOM_API_URL", "")

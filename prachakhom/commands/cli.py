@@ -1,7 +1,7 @@
 """The `prachakhom` command: validate content, build sites, recompute tallies.
 
 This module only parses arguments: each subcommand's options and work live in its own module of
-`prachakhom.commands` (build, serve, demo, poster, deploy) or of the core (tally). Heavy collaborators
+`prachakhom.commands` (validate, build, serve, demo, poster, content, cost, deploy) or of the core (tally). Heavy collaborators
 (MkDocs, the site generator, boto3, moto) are imported inside the command that needs them, so
 `prachakhom tally` and `prachakhom validate` stay quick.
 """
@@ -11,28 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from types import ModuleType
 
 from prachakhom import __version__
-from prachakhom.commands import build, cost, demo, deploy, poster, serve
-from prachakhom.commands.build import DEFAULT_CONTENT
-
-
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from prachakhom.content import load_content
-    from prachakhom.errors import ContentError
-
-    try:
-        content = load_content(args.content)
-    except ContentError as err:
-        print(err.report(), file=sys.stderr)
-        return 1
-    print(
-        f"ok: {len(content.templates)} templates, {len(content.municipalities)} municipalities, "
-        f"{sum(len(m.processes) for m in content.municipalities.values())} processes"
-    )
-    return 0
+from prachakhom.commands import build, content, cost, demo, deploy, poster, serve, validate
 
 
 def _cmd_tally(args: argparse.Namespace) -> int:
@@ -61,15 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"prachakhom {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("validate", help="check every content file and report all problems at once")
-    p.add_argument("--content", type=Path, default=DEFAULT_CONTENT, help="content folder (default: content)")
-    p.set_defaults(func=_cmd_validate)
+    _add(sub, "validate", validate, "check every content file and report all problems at once")
 
     _add(sub, "build", build, "build the static sites (all municipalities, or one)")
     _add(sub, "serve", serve, "build the sites and serve them on localhost (static pages only)")
     _add_tally(sub)
     _add(sub, "demo", demo, "run the whole kit locally: moto, chalice local and the sites")
     _add(sub, "poster", poster, "printable A4 poster (PDF and PNG) with a QR code to a process page")
+    _add(sub, "content", content, "push content to a deployment's content store, or pull it back")
     _add(sub, "cost", cost, "expected monthly AWS cost from measured consumption and public prices")
     _add(sub, "deploy", deploy, "package, upload and create or update the AWS stack, then publish the sites")
     p = sub.add_parser("destroy", help="delete the AWS stack (asks twice; keeps the table unless told)")

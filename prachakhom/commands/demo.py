@@ -2,15 +2,17 @@
 
 `prachakhom demo` (see `run`) does, in order:
 
-1. start moto's server on 127.0.0.1 and reload the table saved in `<state>/dynamodb.json`; make the
-   staff user pool in moto's Cognito with one account per role for each demo municipality, plus a
-   national one (`demo_staff.prepare_demo_staff`);
-2. seed every process of the content (its phase, stored once) and export the snapshots;
-3. build every municipality's site into `<state>/site` with those snapshots;
-4. start the API in functions/ against moto (`prachakhom.commands.api_local`: chalice local's server with
+1. start moto's server on 127.0.0.1 and reload the table saved in `<state>/dynamodb.json`;
+2. push the content folder into the content store in moto (`prachakhom content push --all`: only
+   what changed since the last start), which the API reads, as on AWS; make the staff user pool in
+   moto's Cognito with one account per role for each demo municipality, plus a national one
+   (`demo_staff.prepare_demo_staff`);
+3. seed every process of the content (its phase, stored once) and export the snapshots;
+4. build every municipality's site into `<state>/site` with those snapshots;
+5. start the API in functions/ against moto (`prachakhom.commands.api_local`: chalice local's server with
    API Gateway's answers to unknown paths; rebuilds go to `<state>/site`);
-5. serve `<state>/site` on 127.0.0.1, print the URLs and the staff accounts (how to sign in), and wait;
-6. on Ctrl-C / SIGTERM: stop chalice, dump the table to `<state>/dynamodb.json`, stop moto.
+6. serve `<state>/site` on 127.0.0.1, print the URLs and the staff accounts (how to sign in), and wait;
+7. on Ctrl-C / SIGTERM: stop chalice, dump the table to `<state>/dynamodb.json`, stop moto.
 
 The table is also dumped every few seconds, so a killed demo loses at most that much. The dump is
 the table's items as DynamoDB JSON, restored with batch writes (moto's own recorder replays
@@ -22,6 +24,7 @@ Heavy imports (boto3, moto) happen inside the functions: the core stays free of 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import secrets
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent.parent
 FUNCTIONS = ROOT / "functions"
 TABLE = "prachakhom"
+CONTENT_BUCKET = "prachakhom-content"
 REGION = "ap-southeast-1"
 DUMP_EVERY_SECONDS = 5.0
 
@@ -106,7 +110,8 @@ def dump_table(client: Any, path: Path, table: str = TABLE) -> int:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"table": table, "items": items}, ensure_ascii=False), encoding="utf-8")
+    tmp.write_text(json.dumps({"table": table, "items": items}, ensure_ascii=False, default=_base64),
+                   encoding="utf-8")
     tmp.replace(path)
     return len(items)
 
@@ -125,7 +130,7 @@ def restore_table(client: Any, path: Path, table: str = TABLE, out: Any = None) 
     if not path.is_file():
         return 0
     saved = json.loads(path.read_text(encoding="utf-8"))["items"]
-    items = [item for item in saved if not _old_ballot(item)]
+    items = [_binary(item) for item in saved if not _old_ballot(item)]
     if len(items) < len(saved):
         print(f"note: skipped {len(saved) - len(items)} ballot(s) in {path} stored under the old key "
               "(ballot id, receipt index); the next save drops them — copy the file first to keep "
@@ -136,6 +141,17 @@ def restore_table(client: Any, path: Path, table: str = TABLE, out: Any = None) 
             left = client.batch_write_item(RequestItems={table: requests}).get("UnprocessedItems", {})
             requests = left.get(table, [])
     return len(items)
+
+
+def _base64(value: object) -> str:
+    """Binary attributes (content files' bytes) as DynamoDB JSON writes them: base64."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot save {type(value).__name__}")
+
+
+def _binary(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: {"B": base64.b64decode(v["B"])} if "B" in v else v for k, v in item.items()}
 
 
 def _old_ballot(item: dict[str, Any]) -> bool:
@@ -150,11 +166,11 @@ def environment(config: StackConfig, content: Content | None = None) -> dict[str
     secret_file = config.state_dir / "identity-secret"
     if not secret_file.is_file():
         secret_file.write_text(secrets.token_hex(32), encoding="utf-8")
-    from prachakhom.content import load_content
+    from prachakhom.store import FolderStore
 
-    content = content or load_content(config.content_dir)
     tokens = os.environ.get("PRACHAKHOM_STAFF_TOKENS") or json.dumps(
-        {slug: f"demo-{slug}" for slug in content.municipalities})
+        {slug: f"demo-{slug}" for slug in (content.municipalities if content is not None
+                                           else FolderStore(config.content_dir).municipalities())})
     return {
         **os.environ,
         "AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": REGION,
@@ -163,6 +179,7 @@ def environment(config: StackConfig, content: Content | None = None) -> dict[str
         "PRACHAKHOM_IDENTITY_SECRET": secret_file.read_text(encoding="utf-8").strip(),
         "PRACHAKHOM_STAFF_TOKENS": tokens,
         "PRACHAKHOM_CONTENT": str(config.content_dir.resolve()),
+        "PRACHAKHOM_CONTENT_STORE": "dynamodb", "PRACHAKHOM_CONTENT_BUCKET": CONTENT_BUCKET,
         "PRACHAKHOM_DATA_DIR": str(config.data_dir.resolve()),
         "PRACHAKHOM_REBUILD": "local", "PRACHAKHOM_SITE_DIR": str(config.site_dir.resolve()),
         "PRACHAKHOM_SITE_URL": config.site_url, "PRACHAKHOM_API_URL": config.api_url,
@@ -258,6 +275,9 @@ def run(config: StackConfig, stop: threading.Event | None = None, out: Any = Non
     with moto_server(config):
         client = dynamodb(config)
         restored = restore_table(client, config.dump_file, out=out)
+        from prachakhom.commands.content import publish_demo_content
+
+        publish_demo_content(config.content_dir, env, config.state_dir, out)  # the API reads the store
         staff = prepare_demo_staff(config.moto_url, client, TABLE, demo_municipalities(content))
         env.update(staff.environment())  # the API verifies the accounts' tokens against moto's pool
         slugs = seed_and_build(config, env)

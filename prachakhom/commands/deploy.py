@@ -13,9 +13,12 @@
 4. **the site's address**: without a custom domain the first pass uses a placeholder `SiteUrl`; the
    distribution's domain and id (outputs) are then passed back as `SiteUrl` and `DistributionId` in a
    second pass (the functions naming their own distribution would be a circular dependency);
-5. **the sites**: the rebuild function is asked (asynchronously) to build and publish every
+5. **the content**: `--content` is pushed into the stack's content store (its table and content
+   bucket, which every function reads: `prachakhom content push --all`, only what changed, nothing
+   written if the store holds changes this folder has not seen);
+6. **the sites**: the rebuild function is asked (asynchronously) to build and publish every
    municipality of `--content`; it uploads only what changed (`chalicelib.publish`);
-6. prints the URLs, and says when the identity secret is not stored yet.
+7. prints the URLs, and says when the identity secret is not stored yet.
 
 Re-running is safe: nothing changed → no change set executed, no file uploaded again.
 Credentials and endpoints are boto3's own (profile, environment; `AWS_ENDPOINT_URL` for an emulator).
@@ -208,11 +211,24 @@ class Deployed:
     passes: int
     bundle_uploaded: bool
     rebuilds: tuple[str, ...]
+    content_refused: bool = False
+    """The content push was refused (a conflict or invalid content): no rebuild was asked for."""
+
+
+def push_content(session: Any, content: Path, table: str, bucket: str, console: Console) -> bool:
+    """Step 5: the content folder into the stack's content store, which the functions read. False if
+    the push was refused (the reasons are printed; nothing of a refused scope is written)."""
+    from prachakhom.commands.content import deployment_store, transfer_scopes
+
+    store = deployment_store({"PRACHAKHOM_TABLE": table, "PRACHAKHOM_CONTENT_BUCKET": bucket},
+                             clients=lambda name, endpoint, region: session.client(name))
+    return transfer_scopes("push", content, store, None, out=console.file) == 0
 
 
 def deploy(session: Any, package_dir: Path, options: Options, municipalities: Iterable[str],
-           confirm: Callable[[list[Change]], bool], console: Console, cfn: CloudFormation | None = None) -> Deployed:
-    """Steps 2-5 of the module's note, with an already packaged `package_dir`."""
+           confirm: Callable[[list[Change]], bool], console: Console, cfn: CloudFormation | None = None,
+           content: Path | None = None) -> Deployed:
+    """Steps 2-6 of the module's note, with an already packaged `package_dir` (step 5 with `content`)."""
     from prachakhom.commands.stack import Applied, CloudFormation
 
     account = session.client("sts").get_caller_identity()["Account"]
@@ -234,6 +250,10 @@ def deploy(session: Any, package_dir: Path, options: Options, municipalities: It
         applied = Applied(second.stack, applied.changes + second.changes, applied.executed or second.executed)
         passes = 2
     outputs = applied.stack.outputs
+    table, bucket = outputs.get("TableName", ""), outputs.get("ContentBucketName", "")
+    if content is not None and table and bucket and not push_content(session, content, table, bucket, console):
+        console.print("[red]the content push was refused: no site rebuilt (pull first, or fix the content)[/red]")
+        return Deployed(applied, passes, uploaded.bundle_uploaded, (), content_refused=True)
     rebuilds: list[str] = []
     if outputs.get("RebuildFunctionName"):
         rebuilds = rebuild_sites(session.client("lambda"), outputs["RebuildFunctionName"], municipalities)
@@ -263,7 +283,7 @@ def report(console: Console, done: Deployed, session: Any, options: Options, mun
         for m in municipalities:
             console.print(f"  {site}{m}/")
         console.print(f"API: {site}api/")
-    for key in ("TableName", "SiteBucketName", "StaffUserPoolId"):
+    for key in ("TableName", "SiteBucketName", "ContentBucketName", "StaffUserPoolId"):
         if key in stack.outputs:
             console.print(f"{key}: {stack.outputs[key]}")
     if not secret_stored(session, options.stage):
@@ -316,12 +336,12 @@ def main(args: argparse.Namespace) -> int:
     session = boto3.Session(region_name=args.region)
     try:
         done = deploy(session, args.package_dir, options, municipalities,
-                      ask_before_data_loss(console, args.yes), console)
+                      ask_before_data_loss(console, args.yes), console, content=args.content)
     except StackError as err:
         console.print(f"[red]{err}[/red]")
         return 1
     report(console, done, session, options, municipalities)
-    return 0
+    return 1 if done.content_refused else 0
 
 
 # --- destroy -----------------------------------------------------------------------------------------
@@ -356,6 +376,14 @@ def destroy(session: Any, name: str, delete_data: bool, console: Console,
     cfn.delete(name)
     kept = []
     table, pool = stack.outputs.get("TableName"), stack.outputs.get("StaffUserPoolId")
+    content_bucket = stack.outputs.get("ContentBucketName")
+    if content_bucket:  # Retain, like the table: the municipalities' content
+        if delete_data:
+            console.print(f"emptying {content_bucket}: {empty_bucket(s3, content_bucket)} object version(s)")
+            s3.delete_bucket(Bucket=content_bucket)
+            console.print(f"content bucket {content_bucket} deleted")
+        else:
+            kept.append(f"content bucket {content_bucket}")
     if table:
         if delete_data:
             dynamodb = session.client("dynamodb")

@@ -90,7 +90,8 @@ def _once_per_token(handler: Callable[..., Any]) -> Callable[..., Any]:
         token = self.body.get("ClientRequestToken")
         if not token:
             return handler(self)
-        digest = hashlib.sha256(json.dumps(self.body.get("TransactItems"), sort_keys=True).encode()).hexdigest()
+        items = json.dumps(self.body.get("TransactItems"), sort_keys=True, default=_plain)  # binary values: bytes
+        digest = hashlib.sha256(items.encode()).hexdigest()
         with _LOCK:
             now = time.monotonic()
             for old in [t for t, (_, at) in _TOKENS.items() if now - at > TOKEN_SECONDS]:
@@ -103,6 +104,10 @@ def _once_per_token(handler: Callable[..., Any]) -> Callable[..., Any]:
 
     setattr(transact, _PATCHED, True)
     return transact
+
+
+def _plain(value: object) -> str:
+    return value.hex() if isinstance(value, bytes | bytearray) else repr(value)
 
 
 def start_moto(host: str, port: int) -> Any:

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Write the poster and print where; exit 2 for a village the municipality does not have."""
+    from prachakhom.errors import ContentError
     from site_generator.poster import make_poster  # jinja2 + playwright: only here
 
     try:
@@ -32,5 +33,8 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"prachakhom poster: {err}", file=sys.stderr)
         return 2
+    except ContentError as err:  # the municipality's content (only it is read) is missing or invalid
+        print(err.report(), file=sys.stderr)
+        return 1
     print(f"poster for {poster.url}:\n  {poster.pdf}\n  {poster.png}")
     return 0
