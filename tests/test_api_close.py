@@ -34,10 +34,10 @@ def store_online_project(api, slug: str = POOL, status: str = "feasible", cost: 
 
     services = api.service
     place = services.gate.place(MUNI, PB)
-    phase = services.gate.state(place).phase
+    services.gate.state(place)  # the phase stored, as a first request does
     record = ProposalRecord(MUNI, PB, slug, "สระว่ายน้ำชุมชน", "สรุป", "", "roads", None, cost, "ชาวบ้าน",
                             datetime(2026, 1, 20, tzinfo=UTC), "published")
-    services.repository.add_proposal(record, None, (phase,))
+    services.repository.add_proposal(record, None)
     if status == "feasible":
         services.repository.set_proposal_status(MUNI, PB, slug, {"published"}, "feasible",
                                                 Feasibility(True, "ทำได้", None))

@@ -4,7 +4,7 @@ the `memory` storage setting and the benchmarks' baseline."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from datetime import datetime
 
@@ -15,9 +15,11 @@ from chalicelib.storage.records import (
     CommentRecord,
     Feasibility,
     PendingEffect,
+    PhaseEntry,
     ProcessState,
     ProposalRecord,
     Roll,
+    SupportRecord,
     VoidedBallot,
 )
 from chalicelib.storage.repository import (
@@ -27,7 +29,6 @@ from chalicelib.storage.repository import (
     PhaseMismatch,
     Repository,
     RollChanged,
-    StateMissing,
     StatusMismatch,
     TooManyVersions,
     oldest_first,
@@ -54,13 +55,6 @@ class MemoryRepository(Repository):
         self.audit_log = MemoryAuditLog()
         """Staff changes' audit entries, appended under the repository's lock with the change."""
 
-    def _guard(self, municipality: str, process: str, phases: Collection[str]) -> None:
-        state = self._states.get((municipality, process))
-        if state is None:
-            raise StateMissing()
-        if state.phase not in phases:
-            raise PhaseMismatch(state.phase)
-
     def _record(self, effects: Collection[PendingEffect]) -> None:
         for e in effects:
             self._effects[(e.municipality, e.process, e.kind, e.id)] = e
@@ -69,26 +63,27 @@ class MemoryRepository(Repository):
         return self._states.get((municipality, process))
 
     def init_state(self, state: ProcessState) -> ProcessState:
+        first = replace(state, history=(PhaseEntry(state.phase, state.changed_at),), proposals_version=0)
         with self._lock:
-            return self._states.setdefault((state.municipality, state.process), state)
+            return self._states.setdefault((state.municipality, state.process), first)
 
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
                      change_key: str, closes_vote: bool = False,
                      effects: Collection[PendingEffect] = ()) -> ProcessState:
         with self._lock:
-            self._guard(municipality, process, (expected,))
-            state = self._states[(municipality, process)]
-            state = ProcessState(municipality, process, new, at, change_key,
-                                 at if closes_vote else state.vote_closed_at)
+            state = self._states.get((municipality, process))
+            if state is None or state.phase != expected:
+                raise PhaseMismatch(state.phase if state else "")
+            state = replace(state, phase=new, changed_at=at, change_key=change_key,
+                            vote_closed_at=at if closes_vote else state.vote_closed_at,
+                            history=(*state.history, PhaseEntry(new, at)))
             self._states[(municipality, process)] = state
             self._record(effects)
             return state
 
-    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
-                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None) -> tuple[ProposalRecord, bool]:
         key = (proposal.municipality, proposal.process, proposal.slug)
         with self._lock:
-            self._guard(proposal.municipality, proposal.process, phases)
             if key in self._proposals:
                 return self._proposals[key], False
             self._proposals[key] = proposal
@@ -114,20 +109,23 @@ class MemoryRepository(Repository):
                 raise NotStored()
             if current.status not in expected:
                 raise StatusMismatch(current.status)
+            state = self._states.get((municipality, process))
             updated = replace(current, status=status, feasibility=feasibility or current.feasibility)
             if audit is not None:
                 self.audit_log.append(audit)
             self._proposals[key] = updated
+            if state is not None:
+                self._states[(municipality, process)] = replace(
+                    state, proposals_version=state.proposals_version + 1)
             self._record(effects)
             return updated
 
     def get_contact(self, municipality: str, process: str, slug: str) -> str | None:
         return self._contacts.get((municipality, process, slug))
 
-    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]:
+    def add_comment(self, comment: CommentRecord) -> tuple[CommentRecord, bool]:
         key = (comment.municipality, comment.process, comment.proposal, comment.id)
         with self._lock:
-            self._guard(comment.municipality, comment.process, phases)
             if key in self._comments:
                 return self._comments[key], False
             self._comments[key] = comment
@@ -159,10 +157,9 @@ class MemoryRepository(Repository):
             return comment
 
     def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str], birth: str | None = None) -> bool:
+                    birth: str | None = None) -> bool:
         key = (municipality, process, proposal, supporter)
         with self._lock:
-            self._guard(municipality, process, phases)
             if key in self._supports:
                 return False
             self._supports[key] = at
@@ -183,12 +180,11 @@ class MemoryRepository(Repository):
     def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
         return self._support_births.get((municipality, process, proposal, supporter))
 
-    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for m, p, slug, _ in list(self._supports):
-            if (m, p) == (municipality, process) and proposal in (None, slug):
-                counts[slug] = counts.get(slug, 0) + 1
-        return counts
+    def list_supports(self, municipality: str, process: str, proposal: str | None = None) -> list[SupportRecord]:
+        with self._lock:
+            found = sorted((slug, supporter, at) for (m, p, slug, supporter), at in self._supports.items()
+                           if (m, p) == (municipality, process) and proposal in (None, slug))
+        return [SupportRecord(slug, at) for slug, _, at in found]
 
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
         key = (ballot.municipality, ballot.process, ballot.receipt)
@@ -209,7 +205,7 @@ class MemoryRepository(Repository):
             if current.version >= MAX_BALLOT_VERSIONS:
                 raise TooManyVersions()
             updated = replace(current, choices=ballot.choices, changed_at=at, version=current.version + 1,
-                              idem_key=ballot.idem_key,
+                              idem_key=ballot.idem_key, idem_digest=ballot.idem_digest,
                               versions=(*current.all_versions(), BallotVersion(at, ballot.choices)))
             self._ballots[key] = updated
             return updated
@@ -217,9 +213,10 @@ class MemoryRepository(Repository):
     def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
         return self._ballots.get((municipality, process, receipt))
 
-    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
-        found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
-        return sorted(found, key=lambda b: b.receipt)
+    def iter_ballots(self, municipality: str, process: str) -> Iterator[BallotRecord]:
+        with self._lock:
+            found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
+        yield from sorted(found, key=lambda b: b.receipt)
 
     def void_ballot(self, voided: VoidedBallot, audit: AuditEntry) -> None:
         b = voided.ballot
