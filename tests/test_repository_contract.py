@@ -291,3 +291,65 @@ def test_pending_effects_per_municipality_oldest_first_until_done(repository):
     assert [e.id for e in repository.pending_effects()] == ["o1", "late"]
     repository.effects_done(repository.pending_effects())
     assert repository.pending_effects() == []
+
+
+# --- backup and restore: export_items / import_items -----------------------------------------------
+
+def _populate(repository, m: str = M) -> None:
+    """Every kind of item the repository holds, for municipality `m`."""
+    repository.init_state(ProcessState(m, P, "proposals", T0))
+    repository.add_proposal(proposal(municipality=m), "081-234-5678", {"proposals"})
+    repository.add_proposal(proposal("online-def", municipality=m, village=None), None, {"proposals"})
+    repository.set_proposal_status(m, P, "online-abc", {"under_review"}, "feasible", Feasibility(True, "ทำได้", None),
+                                   effects=[effect("mod", m=m)])
+    repository.add_comment(comment(municipality=m, proposal="online-abc"), {"proposals"})
+    repository.add_comment(comment("c2", municipality=m, proposal="online-abc", parent_id="c1"), {"proposals"})
+    repository.report_comment(m, P, "online-abc", "c1", "reporter-token-1", threshold=1)
+    repository.add_support(m, P, "online-abc", "hash-of-supporter", T0, {"proposals"})
+    repository.change_phase(m, P, "proposals", "voting", T0 + timedelta(days=1), "k1", effects=[effect("ph", m=m)])
+    repository.cast_ballot(ballot(municipality=m))
+    repository.change_ballot(ballot(municipality=m, choices={"municipality": {"park-all": 1}},
+                                    changed_at=T0 + timedelta(days=2)))
+    repository.cast_ballot(ballot("b2", "DDDD-EEEE-FFFF", municipality=m))
+    repository.change_phase(m, P, "voting", "results", T0 + timedelta(days=3), "k2", closes_vote=True)
+
+
+def _reads(repository, m: str = M) -> tuple:
+    return (repository.get_state(m, P), repository.list_proposals(m, P), repository.list_comments(m, P),
+            repository.support_counts(m, P), repository.list_ballots(m, P), repository.pending_effects(m),
+            repository.get_contact(m, P, "online-abc"))
+
+
+def test_export_holds_every_item_of_the_municipality_and_nothing_else(repository):
+    _populate(repository)
+    _populate(repository, "ban-test-2")  # a slug that begins like M's
+    items = list(repository.export_items(M, [P]))
+    keys = [(i["PK"]["S"], i["SK"]["S"]) for i in items]
+    assert all(M in pk.split("#") or sk.startswith(f"EFFECT#{M}#") for pk, sk in keys)
+    assert not any("ban-test-2" in pk or "ban-test-2" in sk for pk, sk in keys)
+    kinds = sorted({(pk.split("#")[0], sk.split("#")[0]) for pk, sk in keys})
+    assert kinds == [("BALLOTS", "BALLOT"), ("EFFECTS", "EFFECT"), ("PROC", "COMMENT"), ("PROC", "PROPOSAL"),
+                     ("PROC", "REPORT"), ("PROC", "STATE"), ("PROC", "SUPPORT")]
+    assert len(keys) == len(set(keys)) == 11
+    ballot_item = next(i for i in items if i["SK"]["S"] == "BALLOT#AAAA-BBBB-CCCC")
+    assert len(ballot_item["versions"]["L"]) == 2  # the change kept the cast version
+    assert "081-234-5678" not in repr(items)  # the contact only when asked for
+    private = [i for i in repository.export_items(M, [P], contacts=True) if i["PK"]["S"].startswith("PRIVATE#")]
+    assert [(i["SK"]["S"], i["contact"]["S"]) for i in private] == [("CONTACT#online-abc", "081-234-5678")]
+    assert list(repository.export_items("nowhere", [P])) == []
+
+
+@pytest.mark.parametrize("target_kind", ["memory", "dynamodb"])
+def test_import_into_an_empty_repository_gives_the_same_items_and_reads(repository, target_kind):
+    _populate(repository)
+    items = list(repository.export_items(M, [P], contacts=True))
+    target = make_repository(target_kind)
+    assert target.import_items(iter(items)) == len(items)
+    assert list(target.export_items(M, [P], contacts=True)) == items
+    assert _reads(target) == _reads(repository)
+    assert target.import_items(iter(items)) == len(items)  # a re-run writes the same items again
+    assert list(target.export_items(M, [P], contacts=True)) == items
+    # the imported ballots behave as before: a change is refused past the cap, the receipt is found
+    assert target.get_ballot(M, P, "AAAA-BBBB-CCCC").version == 2
+    changed = target.change_ballot(ballot(choices={"municipality": {"cctv-all": 1}}, changed_at=T0 + timedelta(days=4)))
+    assert changed.version == 3 and len(changed.versions) == 3

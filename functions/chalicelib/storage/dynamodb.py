@@ -38,7 +38,8 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import time
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
@@ -64,6 +65,7 @@ from chalicelib.storage.repository import (
     Repository,
     StateMissing,
     StatusMismatch,
+    StoredItem,
     TooManyVersions,
     oldest_first,
 )
@@ -416,19 +418,11 @@ class DynamoRepository(Repository):
         return counts
 
     # --- ballots -------------------------------------------------------------------------------
-    def _ballot_item(self, b: BallotRecord) -> dict[str, Any]:
-        return _item({
-            "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.receipt}",
-            "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
-            "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
-            "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
-        })
-
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
         """One conditional PutItem; the consumed capacity DynamoDB reports is kept for the benchmark."""
         m, p = ballot.municipality, ballot.process
         try:
-            response = self.client.put_item(TableName=self.table, Item=self._ballot_item(ballot),
+            response = self.client.put_item(TableName=self.table, Item=ballot_item(ballot),
                                             ConditionExpression="attribute_not_exists(PK)",
                                             ReturnConsumedCapacity="TOTAL")
         except ClientError as err:
@@ -491,6 +485,69 @@ class DynamoRepository(Repository):
             self.client.delete_item(TableName=self.table,
                                     Key={"PK": {"S": EFFECTS_PK}, "SK": {"S": effect_sk(e)}})
 
+    # --- backup and restore --------------------------------------------------------------------
+    def export_items(self, municipality: str, processes: Collection[str],
+                     contacts: bool = False) -> Iterator[StoredItem]:
+        """One paginated `Query` per partition (no scan: the table may hold 7,850 municipalities)."""
+        for p in sorted(processes):
+            yield from query_items(self.client, self.table, proc_pk(municipality, p))
+            yield from query_items(self.client, self.table, ballots_pk(municipality, p))
+            if contacts:
+                yield from query_items(self.client, self.table, private_pk(municipality, p))
+        yield from query_items(self.client, self.table, EFFECTS_PK, f"EFFECT#{municipality}#")
+
+    def import_items(self, items: Iterable[StoredItem]) -> int:
+        return put_items(self.client, self.table, items)
+
+
+def query_items(client: Any, table: str, pk: str, prefix: str = "") -> Iterator[StoredItem]:
+    """The partition's items (those whose SK begins with `prefix`) as stored, a page at a time, in
+    SK order, strongly consistent: what an export reads."""
+    kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True,
+                              "KeyConditionExpression": "PK = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": pk}}}
+    if prefix:
+        kwargs["KeyConditionExpression"] += " AND begins_with(SK, :prefix)"
+        kwargs["ExpressionAttributeValues"][":prefix"] = {"S": prefix}
+    while True:
+        response = client.query(**kwargs)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+BATCH_WRITE = 25
+"""Items per `BatchWriteItem` (DynamoDB's limit)."""
+
+
+def put_items(client: Any, table: str, items: Iterable[StoredItem], retries: int = 8) -> int:
+    """Put every item as given, 25 per `BatchWriteItem`; items DynamoDB leaves unprocessed
+    (throttling) are sent again with a growing pause. Returns how many were written."""
+    count = 0
+    batch: list[StoredItem] = []
+
+    def flush() -> None:
+        pending = {table: [{"PutRequest": {"Item": item}} for item in batch]}
+        for attempt in range(retries):
+            left = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not left:
+                return
+            pending = left
+            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+        raise RuntimeError(f"DynamoDB left {len(pending.get(table, []))} items unwritten after {retries} tries")
+
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH_WRITE:
+            flush()
+            count += len(batch)
+            batch = []
+    if batch:
+        flush()
+        count += len(batch)
+    return count
+
 
 def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState:
     changed = _time(item.get("changed_at"))
@@ -529,6 +586,15 @@ def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
         version=item.get("version", 1), idem_key=item.get("idem_key", ""),
         versions=tuple(BallotVersion(_time(v["at"]), v["choices"]) for v in item.get("versions", [])),  # type: ignore[arg-type]
     )
+
+
+def ballot_item(b: BallotRecord) -> dict[str, Any]:
+    return _item({
+        "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.receipt}",
+        "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
+        "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
+        "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
+    })
 
 
 def _effect_item(e: PendingEffect) -> dict[str, Any]:

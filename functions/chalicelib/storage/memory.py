@@ -4,9 +4,10 @@ the `memory` storage setting and the benchmarks' baseline."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
-from dataclasses import replace
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import asdict, replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.storage.records import (
     BallotRecord,
@@ -25,6 +26,7 @@ from chalicelib.storage.repository import (
     Repository,
     StateMissing,
     StatusMismatch,
+    StoredItem,
     TooManyVersions,
     oldest_first,
 )
@@ -199,3 +201,77 @@ class MemoryRepository(Repository):
         with self._lock:
             for e in effects:
                 self._effects.pop((e.municipality, e.process, e.kind, e.id), None)
+
+    # --- backup and restore --------------------------------------------------------------------
+    def export_items(self, municipality: str, processes: Collection[str],
+                     contacts: bool = False) -> Iterator[StoredItem]:
+        """The items DynamoDB would hold for the same writes (the one item mapping of `dynamodb.py`),
+        in the same order: an archive of either implementation imports into the other."""
+        from chalicelib.storage import dynamodb as d
+
+        m = municipality
+        with self._lock:
+            for p in sorted(processes):
+                pk = d.proc_pk(m, p)
+                proc: list[StoredItem] = []
+                state = self._states.get((m, p))
+                if state is not None:
+                    proc.append(d._item({"PK": pk, "SK": "STATE", "phase": state.phase,
+                                         "changed_at": state.changed_at, "change_key": state.change_key,
+                                         "vote_closed_at": state.vote_closed_at}))
+                proc += [d._item({"PK": pk, "SK": f"PROPOSAL#{slug}", **asdict(r)})
+                         for (m_, p_, slug), r in self._proposals.items() if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"COMMENT#{prop}#{cid}", **asdict(c)})
+                         for (m_, p_, prop, cid), c in self._comments.items() if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"REPORT#{prop}#{cid}#{who}"})
+                         for (m_, p_, prop, cid, who) in self._reports if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"SUPPORT#{prop}#{who}", "at": at})
+                         for (m_, p_, prop, who), at in self._supports.items() if (m_, p_) == (m, p)]
+                yield from sorted(proc, key=_sort_key)
+                yield from sorted((d.ballot_item(b) for (m_, p_, _), b in self._ballots.items()
+                                   if (m_, p_) == (m, p)), key=_sort_key)
+                if contacts:
+                    yield from sorted((d._item({"PK": d.private_pk(m, p), "SK": f"CONTACT#{slug}", "contact": c})
+                                       for (m_, p_, slug), c in self._contacts.items() if (m_, p_) == (m, p)),
+                                      key=_sort_key)
+            yield from sorted((d._effect_item(e) for e in self._effects.values() if e.municipality == m),
+                              key=_sort_key)
+
+    def import_items(self, items: Iterable[StoredItem]) -> int:
+        from chalicelib.storage import dynamodb as d
+
+        count = 0
+        for raw in items:
+            item = d._read(raw)
+            pk, sk = item["PK"], item["SK"]
+            kind, _, rest = pk.partition("#")
+            with self._lock:
+                if kind == "EFFECTS":
+                    e = d._effect(item)
+                    self._effects[(e.municipality, e.process, e.kind, e.id)] = e
+                else:
+                    m, p = rest.split("#", 1)
+                    if kind == "BALLOTS":
+                        self._ballots[(m, p, item["receipt"])] = d._ballot(m, p, item)
+                    elif kind == "PRIVATE":
+                        self._contacts[(m, p, sk.removeprefix("CONTACT#"))] = item["contact"]
+                    elif sk == "STATE":
+                        self._states[(m, p)] = d._state(m, p, item)
+                    elif sk.startswith("PROPOSAL#"):
+                        self._proposals[(m, p, item["slug"])] = d._proposal(item)
+                    elif sk.startswith("COMMENT#"):
+                        self._comments[(m, p, item["proposal"], item["id"])] = d._comment(item)
+                    elif sk.startswith("REPORT#"):
+                        prop, cid, who = sk.removeprefix("REPORT#").split("#", 2)
+                        self._reports.add((m, p, prop, cid, who))
+                    elif sk.startswith("SUPPORT#"):
+                        prop, who = sk.removeprefix("SUPPORT#").split("#", 1)
+                        self._supports[(m, p, prop, who)] = datetime.fromisoformat(item["at"])
+                    else:
+                        raise ValueError(f"not an item of this repository: {pk} / {sk}")
+            count += 1
+        return count
+
+
+def _sort_key(item: dict[str, Any]) -> str:
+    return str(item["SK"]["S"])
