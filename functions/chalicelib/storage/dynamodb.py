@@ -38,6 +38,7 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
@@ -515,6 +516,46 @@ def query_items(client: Any, table: str, pk: str, prefix: str = "") -> Iterator[
         if "LastEvaluatedKey" not in response:
             return
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def item_to_json(item: StoredItem) -> dict[str, Any]:
+    """An item as JSON text can hold it: binary (`B`, `BS`) as base64, as the AWS CLI writes DynamoDB JSON."""
+    return {name: _value_to_json(v) for name, v in item.items()}
+
+
+def item_from_json(item: dict[str, Any]) -> StoredItem:
+    """The inverse of `item_to_json` (ValueError on a value that is not DynamoDB JSON)."""
+    return {name: _value_from_json(v) for name, v in item.items()}
+
+
+def _value_to_json(value: dict[str, Any]) -> dict[str, Any]:
+    ((kind, v),) = value.items()
+    if kind == "B":
+        return {kind: base64.b64encode(bytes(v)).decode("ascii")}
+    if kind == "BS":
+        return {kind: [base64.b64encode(bytes(b)).decode("ascii") for b in v]}
+    if kind == "M":
+        return {kind: item_to_json(v)}
+    if kind == "L":
+        return {kind: [_value_to_json(x) for x in v]}
+    return {kind: v}
+
+
+def _value_from_json(value: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"not a DynamoDB attribute value: {value!r:.80}")
+    ((kind, v),) = value.items()
+    if kind == "B":
+        return {kind: base64.b64decode(v, validate=True)}
+    if kind == "BS":
+        return {kind: [base64.b64decode(b, validate=True) for b in v]}
+    if kind == "M":
+        return {kind: item_from_json(v)}
+    if kind == "L":
+        return {kind: [_value_from_json(x) for x in v]}
+    if kind not in ("S", "N", "BOOL", "NULL", "SS", "NS"):
+        raise ValueError(f"unknown DynamoDB type {kind!r}")
+    return {kind: v}
 
 
 BATCH_WRITE = 25
