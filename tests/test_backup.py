@@ -312,3 +312,49 @@ def test_a_target_holding_other_data_is_refused_and_a_partial_import_is_finished
     assert bucket(other) == bucket(target)
     assert cli(other, monkeypatch, "import", str(archive), "--municipality", OTHER) == 1
     assert f"not '{OTHER}'" in capsys.readouterr().err
+
+
+def test_the_local_folder_and_memory_state_round_trip(tmp_path):
+    """The same commands over a content folder and the in-memory repositories (no AWS at all)."""
+    from chalicelib.storage.memory import MemoryRepository
+    from chalicelib.storage.staff import MemoryStaffDirectory
+
+    from prachakhom.audit import Actor, audit_entry
+    from prachakhom.commands.backup import BadArchive, Sources, export_archive, import_archive
+    from prachakhom.staff import Role
+    from prachakhom.store import FolderStore
+    from tests.test_repository_contract import _populate
+
+    def local(folder: Path) -> Sources:
+        staff = MemoryStaffDirectory()
+        return Sources(FolderStore(folder), MemoryRepository(), staff, staff.audit_log)
+
+    source = local(write_idea_content(tmp_path / "a"))
+    source.content.write(f"municipalities/{MUNI}/notes.txt", "บันทึก".encode(), None, "staff@ban-test")  # audited
+    _populate(source.repository)
+    _populate(source.repository, OTHER)
+    source.staff.save_profile("sub-somsri", "somsri@example.go.th", "สมศรี")
+    source.staff.set_roles("sub-somsri", MUNI, [Role.ADMIN], audit=audit_entry(
+        actor=Actor("sub-admin", "ผู้ดูแล"), municipality=MUNI, action="staff.roles", target="staff/sub-somsri",
+        before={}, after={"roles": ["admin"]}, secret=SECRET, at=datetime(2026, 3, 10, tzinfo=UTC)))
+    first = export_archive(source, MUNI, tmp_path / "a.gz", store_kind="folder")
+    assert first["content_store"] == "folder" and first["counts"]["content_history"] == 1
+    target = local(tmp_path / "b")
+    import_archive(target, tmp_path / "a.gz")
+    again = export_archive(target, MUNI, tmp_path / "b.gz", store_kind="folder")
+    assert again["body_sha256"] == first["body_sha256"] and again["counts"] == first["counts"]
+    assert [f.data for f in target.content.read_all(f"municipalities/{MUNI}")] == \
+        [f.data for f in source.content.read_all(f"municipalities/{MUNI}")]
+    assert target.repository.list_ballots(MUNI, "pb-2570") == source.repository.list_ballots(MUNI, "pb-2570")
+    assert target.repository.list_ballots(OTHER, "pb-2570") == []
+    assert target.staff.team(MUNI) == source.staff.team(MUNI)
+    assert list(target.audit.export(MUNI)) == list(source.audit.export(MUNI))
+    import_archive(target, tmp_path / "a.gz")  # a re-run: the same, no entry twice
+    assert export_archive(target, MUNI, tmp_path / "c.gz")["body_sha256"] == first["body_sha256"]
+    # a folder's archive cannot be loaded into a deployment's store as it is (nothing written)
+    deployment_env = deployment(None, tmp_path)
+    from prachakhom.commands.backup import sources_from_env
+
+    with pytest.raises(BadArchive, match="exported from a folder store"):
+        import_archive(sources_from_env(deployment_env, "dynamodb", tmp_path), tmp_path / "a.gz")
+    assert scan(deployment_env) == []

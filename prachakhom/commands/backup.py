@@ -274,7 +274,11 @@ def import_archive(sources: Sources, path: Path, *, overwrite: bool = False,
                                   "does not: nothing was written. Import into an empty table and content store "
                                   "(before `content push` of that municipality), or pass --overwrite to write the "
                                   "archive over what is there")
-    sources.content.import_records(_records(path, CONTENT_KINDS))
+    try:  # the first record of another kind of store raises before anything is written
+        sources.content.import_records(_records(path, CONTENT_KINDS))
+    except ValueError as err:
+        raise BadArchive(f"{path}: its content was exported from a {header.get('content_store')} store: {err}"
+                         ) from None
     sources.repository.import_items(item_from_json(r["item"]) for r in _records(path, set(ITEM_KINDS.values())))
     for r in _records(path, {"staff"}):
         if sources.staff.member(r["sub"]) is None:  # a person on several teams keeps the profile the target has
