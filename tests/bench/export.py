@@ -12,6 +12,10 @@ ten changed once: two versions) and a second municipality of N/4 ballots that th
   work, nothing encoded, hashed or written);
 * baseline 2: a bare paginated `Scan` of the whole table into a list (what "dump the table" costs).
 
+`--paged-fake`: the same over an in-process table that answers `Query`/`Scan` in pages of about
+1 MB, each page a fresh copy as boto3 would parse it (moto's query pages cost time quadratic in the
+partition, so 20,000 ballots take hours there): memory figures comparable, times not DynamoDB's.
+
 Time: median of `--runs` runs. Memory: peak of Python allocations (`tracemalloc`) during one more run
 of each (the three take turns per size). Streaming shows as an export peak that stays flat while N grows; the baseline's list grows with N.
 """
@@ -19,6 +23,8 @@ of each (the three take turns per size). Streaming shows as an export peak that 
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import os
 import statistics
 import subprocess
@@ -100,6 +106,75 @@ def setup(endpoint: str, n: int, tmp: Path) -> tuple[Any, Any]:
     return client, Sources(store, repo, DynamoStaffDirectory(client, name), DynamoAuditLog(client, name))
 
 
+class PagedTable:
+    """A DynamoDB client for one table in memory: `batch_write_item`, `query`, `get_item`, `scan`, in
+    pages of `PAGE_BYTES` of items, each page a fresh deep copy (what parsing a response allocates)."""
+
+    PAGE_BYTES = 1_000_000
+
+    def __init__(self) -> None:
+        self.partitions: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:  # noqa: N803  (boto3's names)
+        for requests in RequestItems.values():
+            for r in requests:
+                item = r["PutRequest"]["Item"]
+                self.partitions.setdefault(item["PK"]["S"], {})[item["SK"]["S"]] = item
+        return {}
+
+    def put_item(self, Item: dict[str, Any], **_: Any) -> dict[str, Any]:  # noqa: N803
+        self.partitions.setdefault(Item["PK"]["S"], {})[Item["SK"]["S"]] = Item
+        return {}
+
+    def get_item(self, Key: dict[str, Any], **_: Any) -> dict[str, Any]:  # noqa: N803
+        item = self.partitions.get(Key["PK"]["S"], {}).get(Key["SK"]["S"])
+        return {"Item": copy.deepcopy(item)} if item else {}
+
+    def _page(self, rows: list[dict[str, Any]], start: int, limit: int | None) -> dict[str, Any]:
+        out, size, i = [], 0, start
+        while i < len(rows) and size < self.PAGE_BYTES and (limit is None or len(out) < limit):
+            out.append(copy.deepcopy(rows[i]))
+            size += len(json.dumps(rows[i], default=str))
+            i += 1
+        page: dict[str, Any] = {"Items": out}
+        if i < len(rows):
+            page["LastEvaluatedKey"] = {"i": i}
+        return page
+
+    def query(self, ExpressionAttributeValues: dict[str, Any], ScanIndexForward: bool = True,  # noqa: N803
+              Limit: int | None = None, ExclusiveStartKey: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
+        values = ExpressionAttributeValues
+        part = self.partitions.get(values[":pk"]["S"], {})
+        keys = sorted(part, reverse=not ScanIndexForward)
+        if ":prefix" in values:
+            keys = [k for k in keys if k.startswith(values[":prefix"]["S"])]
+        if ":c" in values:
+            keys = [k for k in keys if k < values[":c"]["S"]]
+        return self._page([part[k] for k in keys], (ExclusiveStartKey or {}).get("i", 0), Limit)
+
+    def scan(self, ExclusiveStartKey: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:  # noqa: N803
+        rows = [item for pk in sorted(self.partitions) for _, item in sorted(self.partitions[pk].items())]
+        return self._page(rows, (ExclusiveStartKey or {}).get("i", 0), None)
+
+
+def fake_setup(n: int, tmp: Path) -> tuple[Any, Any]:
+    from chalicelib.storage.audit import DynamoAuditLog
+    from chalicelib.storage.dynamodb import DynamoRepository, put_items, query_items
+    from chalicelib.storage.staff import DynamoStaffDirectory
+
+    from prachakhom.commands.backup import Sources
+    from prachakhom.store import FolderStore
+
+    client = PagedTable()
+    real = (Path(tmp) / f"fake-{n}")
+    folder = FolderStore(write_content(real))
+    put_items(client, "fake", ballots(MUNI, n))
+    put_items(client, "fake", ballots("other-town", n // 4))
+    assert sum(1 for _ in query_items(client, "fake", f"BALLOTS#{MUNI}#{PB}")) == n
+    repo = DynamoRepository(client, "fake")
+    return client, Sources(folder, repo, DynamoStaffDirectory(client, "fake"), DynamoAuditLog(client, "fake"))
+
+
 def bare_scan(client: Any, table: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table}
@@ -137,10 +212,10 @@ def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
     return statistics.median(times), peak / 2**20
 
 
-def one_size(endpoint: str, n: int, tmp: Path, runs: int) -> None:
+def one_size(endpoint: str | None, n: int, tmp: Path, runs: int) -> None:
     from prachakhom.commands.backup import export_archive
 
-    client, sources = setup(endpoint, n, tmp)
+    client, sources = setup(endpoint, n, tmp) if endpoint else fake_setup(n, tmp)
     out = tmp / f"{n}.prachakhom.gz"
     table = sources.repository.table  # type: ignore[attr-defined]
     t_ours, m_ours = measure(lambda: export_archive(sources, MUNI, out), runs)
@@ -156,15 +231,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ballots", type=int, nargs="+", default=[5000, 20000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--paged-fake", action="store_true", help="an in-process paged table instead of moto")
     args = parser.parse_args()
     os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-1")
+    header = (f"{'ballots':>8}  {'ours: export':>34}  {'bare queries to a list':>22}  {'bare scan to a list':>22}"
+              "  ratio to the queries: time, memory")
+    if args.paged_fake:
+        with tempfile.TemporaryDirectory() as folder:
+            print("in-process paged table (not moto)\n" + header)
+            for n in args.ballots:
+                one_size(None, n, Path(folder), args.runs)
+        return
 
     proc, endpoint = moto_server()
     try:
         with tempfile.TemporaryDirectory() as folder:
             tmp = Path(folder)
-            print(f"{'ballots':>8}  {'ours: export':>34}  {'bare queries to a list':>22}  {'bare scan to a list':>22}"
-                  "  ratio to the queries: time, memory")
+            print("moto server\n" + header)
             for n in args.ballots:
                 one_size(endpoint, n, tmp, args.runs)
     finally:
