@@ -50,6 +50,7 @@ MESSAGES_TH: dict[str, str] = {
     "greater_than_equal": "ต้องไม่น้อยกว่า {ge}",
     "greater_than": "ต้องมากกว่า {gt}",
     "less_than_equal": "ต้องไม่เกิน {le:,}",
+    "too_long": "มีรายการมากเกินไป (ไม่เกิน {max_length} รายการ)",
     "date_type": "ต้องเป็นวันที่ในรูปแบบ ปี-เดือน-วัน (ค.ศ.) เช่น 2000-01-31",
     "date_from_datetime_parsing": "ต้องเป็นวันที่ในรูปแบบ ปี-เดือน-วัน (ค.ศ.) เช่น 2000-01-31",
     "date_parsing": "ต้องเป็นวันที่ในรูปแบบ ปี-เดือน-วัน (ค.ศ.) เช่น 2000-01-31",
@@ -58,6 +59,21 @@ MESSAGES_TH: dict[str, str] = {
     "list_type": "ต้องเป็นรายการ",
     "model_type": "ต้องเป็นชุดข้อมูล (JSON object)",
     "invalid_json": "ข้อมูลที่ส่งมาไม่ใช่ JSON ที่ถูกต้อง",
+    "body_too_large": "ข้อมูลที่ส่งมายาวเกินไป (ไม่เกิน {maximum} ไบต์) กรุณาตัดข้อความให้สั้นลงแล้วส่งใหม่",
+    "body_too_deep": "ข้อมูลที่ส่งมาซ้อนกันหลายชั้นเกินไป (ไม่เกิน {maximum} ชั้น) กรุณาส่งตามรูปแบบที่กำหนด",
+    "number_too_large": "ตัวเลขยาวเกินไป (ไม่เกิน {maximum} หลัก) กรุณาตรวจสอบตัวเลขที่กรอก",
+    "invalid_idempotency_key": (
+        "รหัสคำขอที่แอปส่งมาไม่ถูกต้อง: ใช้ได้เฉพาะตัวอักษรอังกฤษ ตัวเลข และเครื่องหมาย "
+        "ไม่มีช่องว่าง ยาวไม่เกิน {maximum} ตัวอักษร"
+    ),
+    "idempotency_conflict": (
+        "รหัสคำขอนี้ใช้ส่งข้อมูลชุดอื่นไปแล้ว หากต้องการส่งข้อมูลใหม่ "
+        "กรุณาเปิดหน้านี้ใหม่แล้วส่งอีกครั้ง (จะได้รหัสคำขอใหม่)"
+    ),
+    "busy": (
+        "ขณะนี้มีผู้ใช้งานจำนวนมาก ระบบยังรับข้อมูลไม่ได้ กรุณารอสักครู่แล้วกดส่งอีกครั้ง "
+        "(ข้อมูลจะไม่ถูกบันทึกซ้ำ)"
+    ),
     "invalid": "ข้อมูลไม่ถูกต้อง",
     # places and content
     "unknown_municipality": "ไม่พบท้องถิ่นนี้",
@@ -149,7 +165,10 @@ MESSAGES_TH: dict[str, str] = {
     "phase_conflict": "The process is in phase '{current}', not '{expected}'; reload and try again",
     "last_phase": "The process is already in its last phase '{current}'",
     "bad_decision": "Decision '{decision}' is not possible for a proposal with status '{status}'",
-    "idempotency_conflict": "This Idempotency-Key was already used for a different request",
+    "submitted_late": (
+        "ข้อเสนอนี้ถูกส่งเข้ามาหลังปิดช่วงรับข้อเสนอ จึงเผยแพร่ไม่ได้ (ระบบรับไว้ระหว่างเปลี่ยนช่วง) "
+        "เลือก “ไม่เผยแพร่” (reject) หรือให้ผู้เสนอส่งใหม่ในรอบถัดไป"
+    ),
 }
 
 

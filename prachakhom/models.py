@@ -41,6 +41,9 @@ beyond it is a typing mistake, refused where it is typed and where it is stored.
 Money = Annotated[int, Field(ge=0, le=MAX_BAHT, strict=True)]
 """Whole baht, never negative, never fractional, at most `MAX_BAHT`."""
 
+MAX_POINTS = 1_000_000
+"""The most points a points ballot may hand out (so the most one project may get from one voter)."""
+
 ThaiText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 STRICT_TEXT: dict[str, str] = {"text": "strict"}
@@ -63,13 +66,17 @@ def _text_rule(multiline: bool) -> AfterValidator:
     return AfterValidator(apply)
 
 
-OneLine = Annotated[str, _text_rule(multiline=False)]
+ONE_LINE = _text_rule(multiline=False)
+MANY_LINES = _text_rule(multiline=True)
+"""The text rule as a validator, to put after a field's own constraints (the API's request bodies)."""
+
+OneLine = Annotated[str, ONE_LINE]
 """Text people type on one line (titles, names), possibly empty: see `prachakhom.text`."""
-ManyLines = Annotated[str, _text_rule(multiline=True)]
+ManyLines = Annotated[str, MANY_LINES]
 """Text people type that may hold paragraphs (summaries, descriptions, answers, comments)."""
-ThaiLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), _text_rule(multiline=False)]
+ThaiLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), ONE_LINE]
 """`OneLine` that must not be empty."""
-ThaiLines = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), _text_rule(multiline=True)]
+ThaiLines = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), MANY_LINES]
 """`ManyLines` that must not be empty."""
 
 ResidentAction = Literal["propose", "comment", "support", "vote", "follow"]
@@ -158,8 +165,8 @@ class PointsBallot(Model):
     """Spread `total_points` over proposals, at most `max_points_per_project` each."""
 
     kind: Literal["points"]
-    total_points: int = Field(ge=1)
-    max_points_per_project: int = Field(ge=1)
+    total_points: int = Field(ge=1, le=MAX_POINTS)
+    max_points_per_project: int = Field(ge=1, le=MAX_POINTS)
 
 
 class SupportBallot(Model):

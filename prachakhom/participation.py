@@ -7,7 +7,9 @@ calendar's); the functions here take its key.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from prachakhom.messages import ACTION_TH
 from prachakhom.models import PhaseDates, Process, ProcessTemplate
@@ -68,6 +70,35 @@ def voting_closed(rules: ProcessTemplate, current: str) -> bool:
     keys = [p.key for p in rules.phases]
     vote_phases = [keys.index(k) for k in phases_allowing(rules, "vote")]
     return bool(vote_phases) and current in keys and keys.index(current) > max(vote_phases)
+
+
+def phase_at(history: Sequence[tuple[str, datetime]], at: datetime) -> str | None:
+    """The phase in force at `at` by a process's stored history ((phase, since) pairs, oldest
+    first): the last one since before `at`; None up to the first (nothing stored yet). Something
+    stamped at the very time of a move belongs to the phase the move left, as a ballot cast at the
+    close is counted (`BallotRecord.counted`)."""
+    found = None
+    for phase, since in history:
+        if since >= at:
+            break
+        found = phase
+    return found
+
+
+def accepted_in_phase(rules: ProcessTemplate, history: Sequence[tuple[str, datetime]], action: str,
+                      at: datetime) -> bool:
+    """Was something written at `at` written while a phase allowing `action` was in force?
+
+    The API accepts a proposal, comment or support after checking the phase it last read (a
+    per-container cache a few seconds old), then stamps it with the server time; what is published
+    or counted is only what this says was written in time. Before the first stored entry there is
+    no history to judge by (a state stored before histories existed, whose writes were checked in
+    the database as they were made): accepted. Nor is there in a phase the rules no longer know (a
+    content change renamed it; the API then went by content's and the calendar's phase): accepted.
+    """
+    phase = phase_at(history, at)
+    known = {p.key: p.actions for p in rules.phases}
+    return phase is None or phase not in known or action in known[phase]
 
 
 def outcome_public(rules: ProcessTemplate, current: str) -> bool:

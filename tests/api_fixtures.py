@@ -43,21 +43,22 @@ def free_port() -> int:
 
 @functools.cache
 def moto_endpoint() -> str:
-    """Start one moto server for this test process; stopped at exit."""
-    from moto.server import ThreadedMotoServer
+    """Start one moto server for this test process (DynamoDB serialized, as the demo's); stopped at exit."""
+    from prachakhom.commands.local_aws import start_moto
 
     port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = start_moto("127.0.0.1", port)
     atexit.register(server.stop)
     return f"http://127.0.0.1:{port}"
 
 
 def dynamodb_client(endpoint: str | None = None) -> Any:
+    """A client as the app makes it (the fault model's retries and timeouts) to the tests' moto."""
     import boto3
+    from chalicelib.storage.faults import client_config
 
     return boto3.client("dynamodb", endpoint_url=endpoint or moto_endpoint(), region_name="ap-southeast-1",
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+                        aws_access_key_id="testing", aws_secret_access_key="testing", config=client_config())
 
 
 def new_dynamo_repository() -> Any:
@@ -296,3 +297,110 @@ def assert_error_shape(data: Any, code: str | None = None) -> None:
         assert set(e) == {"loc", "code", "msg"} and isinstance(e["loc"], list) and e["msg"]
     if code is not None:
         assert code in [e["code"] for e in data["errors"]], data
+
+
+# --- the app on a real loopback server (threads, as under load) ----------------------------------
+
+
+class Http:
+    """JSON over HTTP to the app served on loopback (`served`): real threads, real sockets."""
+
+    def __init__(self, base: str, service: Any) -> None:
+        self.base, self.service = base, service
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+             raw: bytes | None = None, timeout: float = 120.0) -> tuple[int, Any, dict[str, str]]:
+        import http.client
+        import json
+        from urllib.parse import urlsplit
+
+        url = urlsplit(self.base)
+        payload = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+        try:
+            hdrs = {"Content-Type": "application/json", **(headers or {})}
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for name, value in hdrs.items():
+                conn.putheader(name, value.encode("utf-8") if isinstance(value, str) else value)
+            conn.putheader("Content-Length", str(len(payload or b"")))
+            conn.endheaders(payload)
+            response = conn.getresponse()
+            data = response.read()
+            return (response.status, json.loads(data) if data else None,
+                    {k.lower(): v for k, v in response.getheaders()})
+        finally:
+            conn.close()
+
+    def post(self, path: str, body: Any = None, key: str | None = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        status, data, _ = self.call("POST", path, body, {**(headers or {}), **({"Idempotency-Key": key} if key else {})})
+        return status, data
+
+    def put(self, path: str, body: Any = None, key: str | None = None) -> tuple[int, Any]:
+        status, data, _ = self.call("PUT", path, body, {"Idempotency-Key": key} if key else {})
+        return status, data
+
+    def get(self, path: str) -> tuple[int, Any]:
+        status, data, _ = self.call("GET", path)
+        return status, data
+
+    def staff(self, path: str, body: Any = None, key: str | None = None, method: str = "POST") -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {STAFF_TOKEN}", **({"Idempotency-Key": key} if key else {})}
+        status, data, _ = self.call(method, "/api/staff" + path, body, headers)
+        return status, data
+
+
+@contextlib.contextmanager
+def served(service: Any) -> Iterator[Http]:
+    """The app with `service` on a free loopback port (chalice local's threaded server, with API
+    Gateway's answers to unknown paths: `prachakhom.commands.api_local`)."""
+    from app import app
+    from chalicelib import context
+
+    from prachakhom.commands.api_local import serve_in_thread
+
+    context.use(service)
+    server, base = serve_in_thread(app)
+    try:
+        yield Http(base, service)
+    finally:
+        server.shutdown()
+        server.server.server_close()
+        context.use(None)
+
+
+def run_together(calls: list[Any]) -> list[Any]:
+    """Run the callables at once (one thread each, released together); their results or exceptions."""
+    import threading
+
+    results: list[Any] = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = calls[i]()
+        except BaseException as err:  # returned to the caller, who asserts on it
+            results[i] = err
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def scan_table(repository: Any) -> list[dict[str, Any]]:
+    """Every item of a DynamoDB repository's table (DynamoDB JSON), sorted by key: to compare before
+    and after a request."""
+    raw = repository.client.raw
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": repository.table}
+    while True:
+        page = raw.scan(**kwargs)
+        items += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))

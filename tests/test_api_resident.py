@@ -68,13 +68,25 @@ def test_proposal_waits_for_moderation_then_is_published(api):
 
 def test_proposal_retry_with_same_key_creates_one(api):
     first = api.post(BASE + "/proposals", PROPOSAL, key="same")
-    second = api.post(BASE + "/proposals", {**PROPOSAL, "title": "อื่น"}, key="same")
+    second = api.post(BASE + "/proposals", PROPOSAL, key="same")
     assert (first[0], second[0]) == (201, 200)
     assert first[1]["proposal"]["slug"] == second[1]["proposal"]["slug"]
-    assert second[1]["proposal"]["title"] == PROPOSAL["title"]
+    assert second[1]["proposal"]["title"] == PROPOSAL["title"] and second[1]["created"] is False
     assert len(api.service.repository.list_proposals("ban-test", "pb-2570")) == 1
     assert api.post(BASE + "/proposals", PROPOSAL, key="other")[0] == 201
     assert len(api.service.repository.list_proposals("ban-test", "pb-2570")) == 2
+
+
+def test_same_key_with_another_body_is_an_idempotency_conflict(api):
+    """The key names one request: sent again with another body it is refused (409), never answered
+    with the first proposal as if it were the second."""
+    assert api.post(BASE + "/proposals", PROPOSAL, key="same")[0] == 201
+    status, data = api.post(BASE + "/proposals", {**PROPOSAL, "title": "อื่น"}, key="same")
+    assert status == 409
+    assert_error_shape(data, "idempotency_conflict")
+    assert any("\u0e00" <= ch <= "\u0e7f" for ch in data["errors"][0]["msg"])
+    stored = api.service.repository.list_proposals("ban-test", "pb-2570")
+    assert [p.title for p in stored] == [PROPOSAL["title"]]
 
 
 @pytest.mark.parametrize(("change", "code", "loc"), [

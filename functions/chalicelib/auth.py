@@ -250,5 +250,10 @@ class StaffTokens:
         """Pass if the `Authorization: Bearer …` header holds this municipality's token, else 401."""
         expected = self._tokens.get(municipality)
         given = (authorization or "").removeprefix("Bearer ").strip()
-        if not expected or not given or not hmac.compare_digest(expected, given):
+        # bytes: compare_digest refuses str with non-ASCII characters (a header may carry any)
+        if not expected or not given or not hmac.compare_digest(_bytes(expected), _bytes(given)):
             raise Unauthorized.one("unauthorized", ("header", "authorization"))
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")

@@ -193,7 +193,7 @@ def wire(settings: Settings, catalog: MunicipalityCatalog, repository: Repositor
     from chalicelib.services.proposals import ProposalService
     from chalicelib.services.supports import SupportService
 
-    gate = Gate(catalog, repository, clock)
+    gate = Gate(catalog, repository, clock, settings.secret)
     effects = Effects(repository, rebuilder or make_rebuilder(settings, gate), clock)
     projects = BallotProjects(repository)
     proposals = ProposalService(gate)
@@ -243,8 +243,14 @@ def make_repository(settings: Settings) -> Repository:
 
 @cache
 def _boto_client(name: str, endpoint: str | None, region: str) -> Any:
+    """One client per service per warm container; DynamoDB's with the fault model's retries and
+    timeouts (`storage/faults.client_config`)."""
     import boto3
 
+    if name == "dynamodb":
+        from chalicelib.storage.faults import client_config
+
+        return boto3.client(name, endpoint_url=endpoint, region_name=region, config=client_config())
     return boto3.client(name, endpoint_url=endpoint, region_name=region)
 
 

@@ -27,7 +27,7 @@ from typing import Protocol
 
 from chalicelib.services.gate import Clock, stable_id
 from chalicelib.storage.records import PendingEffect
-from chalicelib.storage.repository import Repository
+from chalicelib.storage.repository import Repository, StorageUnavailable
 
 log = logging.getLogger("prachakhom.effects")
 
@@ -65,8 +65,14 @@ class Effects:
         return PendingEffect(municipality, process, REBUILD, eid, self.clock.now(), cause)
 
     def run(self, municipality: str, process: str | None = None) -> EffectRun:
-        """Do what is pending for `municipality` (after its change was stored, or on a retry)."""
-        return self._run(municipality, self.repository.pending_effects(municipality), process)
+        """Do what is pending for `municipality` (after its change was stored, or on a retry). A busy
+        database leaves them pending (the change itself is stored: the answer says "pending")."""
+        try:
+            pending = self.repository.pending_effects(municipality)
+        except StorageUnavailable as err:
+            log.warning("pending effects of %s not read (%s): asked again later", municipality, err)
+            return EffectRun(municipality, "pending", f"StorageUnavailable: {err}")
+        return self._run(municipality, pending, process)
 
     def run_all(self) -> list[EffectRun]:
         """The scheduler: what is pending anywhere, one municipality at a time (one failing never
@@ -86,5 +92,8 @@ class Effects:
             log.exception("rebuild of %s not accepted; %d effect(s) stay pending (%s)", municipality,
                           len(rebuilds), "; ".join(e.cause for e in rebuilds))
             return EffectRun(municipality, "pending", f"{type(err).__name__}: {err}")
-        self.repository.effects_done(rebuilds)
+        try:
+            self.repository.effects_done(rebuilds)
+        except StorageUnavailable as err:  # requested; forgotten on the next run (a repeat is harmless)
+            log.warning("rebuild of %s requested but not marked done (%s)", municipality, err)
         return EffectRun(municipality, status)

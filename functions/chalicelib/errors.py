@@ -70,6 +70,18 @@ class ServiceUnavailable(ApiError):
     HEADERS: ClassVar[Mapping[str, str]] = {"Retry-After": "5"}
 
 
+RETRY_AFTER_SECONDS = 3
+"""What `Retry-After` asks of a client told the database is busy (DynamoDB throttling clears within
+seconds); API Gateway's own throttling and timeouts say the same (`gateway_response`)."""
+
+
+class DatabaseBusy(ServiceUnavailable):
+    """The database is busy or failing: 503 with `Retry-After` (the same request may be sent again;
+    it stores nothing twice)."""
+
+    HEADERS: ClassVar[Mapping[str, str]] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def error_body(errors: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {"ok": False, "errors": [{"loc": list(e["loc"]), "code": e["code"], "msg": e["msg"]} for e in errors]}
 
@@ -93,3 +105,36 @@ def reshape_chalice_error(response: Response) -> Response:
     code = CHALICE_CODES.get(response.status_code, "invalid")
     response.body = error_body([{"loc": [], "code": code, "msg": message(code)}])
     return response
+
+
+GATEWAY_RESPONSES: dict[str, tuple[int, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "not_found"),
+    "RESOURCE_NOT_FOUND": (404, "not_found"),
+    "REQUEST_TOO_LARGE": (413, "body_too_large"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "unsupported_media_type"),
+    "THROTTLED": (503, "busy"),
+    "QUOTA_EXCEEDED": (503, "busy"),
+    "INTEGRATION_TIMEOUT": (503, "busy"),
+    "INTEGRATION_FAILURE": (503, "busy"),
+    "DEFAULT_4XX": (400, "invalid"),
+    "DEFAULT_5XX": (503, "busy"),
+}
+"""What API Gateway answers by itself (no function runs): gateway response type → (status, code), in
+the one error shape. API Gateway answers a path or method no route has with 403 "Missing
+Authentication Token" — here a 404; its throttling (429) and a function that timed out or failed
+(504/502) become 503 with `Retry-After` (a retry with the same Idempotency-Key is safe). The stack
+template's gateway responses are made from this table (`gateway_response`), and the local server
+(`prachakhom.commands.api_local`) answers unknown paths with it."""
+
+
+def gateway_response(kind: str) -> tuple[int, dict[str, str], str]:
+    """(status, headers, JSON body) of one gateway response (`GATEWAY_RESPONSES`)."""
+    import json
+
+    status, code = GATEWAY_RESPONSES[kind]
+    headers = {"Content-Type": "application/json"}
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    body = json.dumps(error_body([{"loc": [], "code": code, "msg": message(code, maximum="10 MB")}]),
+                      ensure_ascii=False)
+    return status, headers, body

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 from chalice import Blueprint, CORSConfig, Response
 
-from chalicelib.errors import ApiError, error_response
+from chalicelib.errors import ApiError, BadRequest, DatabaseBusy, error_response
+from chalicelib.storage.busy import StorageUnavailable, request_budget
 
 log = logging.getLogger("prachakhom.api")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,16 +26,21 @@ CORS = CORSConfig(
 
 
 def api(view: F) -> F:
-    """Render ApiError (any 4xx we raise) in the one error shape."""
+    """Render ApiError (any 4xx we raise) in the one error shape; a busy or failing database as 503
+    with `Retry-After` (storage starts no attempt past the request's budget: `request_budget`)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return view(*args, **kwargs)
+            with request_budget():
+                return view(*args, **kwargs)
         except ApiError as err:
             if err.STATUS_CODE >= 500:
                 log.error("api error: %s", err)
             return error_response(err)
+        except StorageUnavailable as err:
+            log.warning("storage unavailable, answered 503: %s", err)
+            return error_response(DatabaseBusy.one("busy", ()))
 
     return wrapper  # type: ignore[return-value]
 
@@ -53,7 +59,18 @@ def request_key(bp: Blueprint) -> str:
     return idempotency_key(bp.current_request.headers.get("idempotency-key"))
 
 
+MAX_KEY_LENGTH = 200
+KEY_CHARACTERS = frozenset(chr(c) for c in range(0x21, 0x7F))
+"""Visible ASCII: what a UUID, a ULID or any sane client key is made of (headers are not text)."""
+
+
 def idempotency_key(header: str | None) -> str:
-    """The client's key, or a fresh one (then a retry cannot be recognised: clients should send one)."""
+    """The client's key, or a fresh one (then a retry cannot be recognised: clients should send one);
+    400 for a key longer than `MAX_KEY_LENGTH` or with other than visible ASCII characters (two
+    different keys must never be cut or decoded into one)."""
     key = (header or "").strip()
-    return key[:200] if key else "auto-" + uuid.uuid4().hex
+    if not key:
+        return "auto-" + uuid.uuid4().hex
+    if len(key) > MAX_KEY_LENGTH or not set(key) <= KEY_CHARACTERS:
+        raise BadRequest.one("invalid_idempotency_key", ("header", "idempotency-key"), maximum=MAX_KEY_LENGTH)
+    return key

@@ -19,19 +19,22 @@ import json
 import os
 import shutil
 import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.services.ballots import ballot_projects_of
 from chalicelib.services.comments import visible_comment_counts
-from chalicelib.services.gate import Clock, Place, find_municipality, read_state
+from chalicelib.services.gate import Clock, Fence, Place, find_municipality, read_state
 from chalicelib.storage.records import BallotRecord, CommentRecord
 from chalicelib.storage.repository import Repository
 from prachakhom.ballot import BallotProject
 from prachakhom.content import MunicipalityCatalog
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES
 from prachakhom.participation import voting_closed
+from prachakhom.phase import phase_now
 from prachakhom.snapshot import ProcessSnapshot, StoredComment, StoredProposal, save_snapshot, snapshot_dir
 
 if TYPE_CHECKING:
@@ -53,27 +56,32 @@ class Sources(Protocol):
 
 
 def export_process(sources: Sources, place: Place, data_dir: Path) -> Path:
-    """Write the snapshot (and, after the vote, the ballots per pot) of one process."""
+    """Write the snapshot (and, after the vote, the ballots per pot) of one process: only what was
+    written in its phase (`Gate.fence`), ballots streamed (memory flat however many were cast)."""
     m, p = place.key
     repo = sources.repository
     state = read_state(repo, sources.clock, place)  # the rebuild's role only reads the table
-    online = [r for r in repo.list_proposals(m, p) if r.status in PUBLIC_PROPOSAL_STATUSES]
-    comments = repo.list_comments(m, p)  # one read for the counts and the published copy
-    closed = voting_closed(place.rules, state.phase)
-    ballots = counted_choices(repo.list_ballots(m, p), state.vote_closed_at if closed else None)
+    fence = Fence(place.rules, state.phases_since())
+    online = [r for r in fence.proposals(repo.list_proposals(m, p)) if r.status in PUBLIC_PROPOSAL_STATUSES]
+    comments = fence.comments(repo.list_comments(m, p))  # one read for the counts and the published copy
+    phase = phase_now(place.process.process, state.phase, sources.clock.now().date()).key  # content may rename
+    closed = voting_closed(place.rules, phase)
+    folder = snapshot_dir(data_dir, m, p) / "ballots"
+    shutil.rmtree(folder, ignore_errors=True)
+    if closed:
+        ballots_cast = write_ballot_files(place, ballot_projects_of(repo, place, fence),
+                                          counted_choices(repo.iter_ballots(m, p), state.vote_closed_at), folder)
+    else:
+        ballots_cast = sum(1 for _ in repo.iter_ballots(m, p))
     snapshot = ProcessSnapshot(
         municipality=m, process=p, current_phase=state.phase, phase_changed_at=state.changed_at,
         proposals=[StoredProposal(slug=r.slug, proposal=r.as_proposal(), body=r.description) for r in online],
-        comment_counts=visible_comment_counts(comments), support_counts=repo.support_counts(m, p),
-        ballots_cast=len(ballots), comments=published_comments(comments),
+        comment_counts=visible_comment_counts(comments),
+        support_counts=dict(Counter(s.proposal for s in fence.supports(repo.list_supports(m, p)))),
+        ballots_cast=ballots_cast, comments=published_comments(comments),
         exported_at=sources.clock.now(),
     )
-    path = save_snapshot(data_dir, snapshot)
-    folder = snapshot_dir(data_dir, m, p) / "ballots"
-    shutil.rmtree(folder, ignore_errors=True)
-    if closed and ballots:
-        write_ballot_files(place, ballot_projects_of(repo, place), ballots, folder)
-    return path
+    return save_snapshot(data_dir, snapshot)
 
 
 def published_comments(records: list[CommentRecord]) -> dict[str, list[StoredComment]]:
@@ -89,41 +97,57 @@ def published_comments(records: list[CommentRecord]) -> dict[str, list[StoredCom
     return out
 
 
-def counted_choices(ballots: list[BallotRecord], closed_at: datetime | None) -> list[dict[str, dict[str, int]]]:
+def counted_choices(ballots: Iterable[BallotRecord], closed_at: datetime | None) -> Iterator[dict[str, dict[str, int]]]:
     """What the count takes: per ballot, the last version written at or before the close (see
-    `services/ballots.py`); ballots cast after it are left out.
+    `services/ballots.py`); ballots cast after it are left out. One ballot at a time.
 
-    In `ballot_id` order, never the stored (receipt) order: published voters are numbered 1..n in
-    this order, and receipt order would let whoever holds a receipt guess its voter's place in the file.
+    Never in the stored (receipt) order once published: the files number voters in the order of what
+    they chose (`prachakhom.tally.export.anonymous_order`), so whoever holds a receipt cannot guess
+    its voter's place in the file.
     """
-    versions = [b.counted(closed_at) for b in sorted(ballots, key=lambda b: b.ballot_id)]
-    return [v.choices for v in versions if v is not None]
+    for ballot in ballots:
+        version = ballot.counted(closed_at)
+        if version is not None:
+            yield version.choices
 
 
 def write_ballot_files(place: Place, projects: dict[str, BallotProject],
-                       ballots: list[dict[str, dict[str, int]]], folder: Path) -> None:
-    """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept."""
+                       ballots: Iterable[dict[str, dict[str, int]]], folder: Path,
+                       max_distinct: int = 50_000) -> int:
+    """One Pabulib file per pot: project ids = proposal slugs, voters numbered, nothing else kept.
+    The ballots are read once, one at a time; each pot's are sorted on disk under `folder` when
+    there are many (`AnonymousBallots`). Returns how many ballots were read."""
     from prachakhom.ballot import tally_pot
     from prachakhom.counting import tally_kind
     from prachakhom.pots import pot_budgets
-    from prachakhom.tally.election import Ballot, BallotKind, Profile
-    from prachakhom.tally.export import export_pb
+    from prachakhom.tally.election import Ballot, BallotKind
+    from prachakhom.tally.export import AnonymousBallots, export_pb_to
 
     rules = place.process.rules
     kind = tally_kind(rules.ballot.kind)  # the core's one definition: points ballots are cumulative
     points = kind is BallotKind.CUMULATIVE
     folder.mkdir(parents=True, exist_ok=True)
-    for pot_id, budget in pot_budgets(rules, place.process.process.budget, place.municipality.municipality).items():
-        pot = tally_pot(pot_id, budget, projects)
-        if not pot.projects:
-            continue
-        chosen = [b[pot_id] for b in ballots if b.get(pot_id)]
-        profile = Profile(kind, tuple(
-            Ballot(tuple(c), tuple(c.values()) if points else None) for c in chosen))
+    pots = {pot_id: tally_pot(pot_id, budget, projects)
+            for pot_id, budget in pot_budgets(rules, place.process.process.budget,
+                                              place.municipality.municipality).items()}
+    pots = {pot_id: pot for pot_id, pot in pots.items() if pot.projects}
+    work = folder / ".runs"
+    sorters = {pot_id: AnonymousBallots(work, max(1_000, max_distinct // max(1, len(pots)))) for pot_id in pots}
+    read = 0
+    for choices in ballots:
+        read += 1
+        for pot_id, chosen in choices.items():
+            if chosen and pot_id in sorters:
+                sorters[pot_id].add(Ballot(tuple(chosen), tuple(chosen.values()) if points else None))
+    for pot_id, pot in pots.items():
         meta = {"description": f"{place.process.process.title} — {pot_id}", "unit": place.municipality.slug,
                 "subunit": pot_id, "instance": f"{place.municipality.slug}/{place.process.slug}",
                 "rule": rules.tally.method, "language": "th"}
-        (folder / f"{pot_id}.pb").write_text(export_pb(pot, profile, meta), encoding="utf-8")
+        with (folder / f"{pot_id}.pb").open("w", encoding="utf-8") as out:
+            export_pb_to(out, pot, kind, sorters[pot_id], meta)
+        sorters[pot_id].close()
+    shutil.rmtree(work, ignore_errors=True)
+    return read
 
 
 def export_municipality(sources: Sources, municipality: str, data_dir: Path) -> None:

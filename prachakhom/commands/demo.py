@@ -9,7 +9,8 @@
    (`demo_staff.prepare_demo_staff`);
 3. seed every process of the content (its phase, stored once) and export the snapshots;
 4. build every municipality's site into `<state>/site` with those snapshots;
-5. start `chalice local --no-autoreload` in functions/ against moto (rebuilds go to `<state>/site`);
+5. start the API in functions/ against moto (`prachakhom.commands.api_local`: chalice local's server with
+   API Gateway's answers to unknown paths; rebuilds go to `<state>/site`);
 6. serve `<state>/site` on 127.0.0.1, print the URLs and the staff accounts (how to sign in), and wait;
 7. on Ctrl-C / SIGTERM: stop chalice, dump the table to `<state>/dynamodb.json`, stop moto.
 
@@ -207,13 +208,9 @@ def seed_and_build(config: StackConfig, env: dict[str, str]) -> list[str]:
 
 @contextmanager
 def moto_server(config: StackConfig) -> Iterator[Any]:
-    import logging
+    from prachakhom.commands.local_aws import start_moto
 
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request (the dump runs every 5 s)
-    server = ThreadedMotoServer(ip_address=config.host, port=config.moto_port, verbose=False)
-    server.start()
+    server = start_moto(config.host, config.moto_port)  # DynamoDB serialized: atomic like AWS's
     try:
         yield server
     finally:
@@ -235,8 +232,7 @@ def static_server(config: StackConfig) -> Iterator[ThreadingHTTPServer]:
 
 @contextmanager
 def chalice_local(config: StackConfig, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    chalice = Path(sys.executable).parent / "chalice"
-    command = [str(chalice) if chalice.exists() else "chalice", "local", "--no-autoreload", "--stage", "local",
+    command = [sys.executable, "-m", "prachakhom.commands.api_local", "--stage", "local",
                "--host", config.host, "--port", str(config.api_port)]
     log = open(config.state_dir / "chalice.log", "ab")  # noqa: SIM115 (closed below)
     proc = subprocess.Popen(command, cwd=FUNCTIONS, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -257,7 +253,7 @@ def wait_for(url: str, proc: subprocess.Popen[bytes] | None = None, timeout: flo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"chalice local exited with {proc.returncode}; see .demo/chalice.log")
+            raise RuntimeError(f"the local API exited with {proc.returncode}; see .demo/chalice.log")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:

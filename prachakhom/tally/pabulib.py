@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
+from typing import TextIO
 
 from prachakhom.tally.election import Ballot, BallotKind, Points, Pot, Profile, Project
 
@@ -179,25 +180,43 @@ def write_pabulib(election: PabulibElection) -> str:
     A field is quoted (doubling its quotes) when it holds `;`, a quote, any character some reader
     takes for a line break (`str.splitlines`'s set, CR and LF included) or edge spaces; project ids
     that a vote list cannot carry (empty, a comma, a line break, edge spaces) are refused."""
-    pot, profile = election.pot, election.profile
+    out = io.StringIO()
+    write_pabulib_to(out, election.meta, election.pot, election.profile.kind, election.profile.ballots,
+                     len(election.profile))
+    return out.getvalue()
+
+
+def write_pabulib_to(out: TextIO, meta: dict[str, str], pot: Pot, kind: BallotKind, ballots: Iterable[Ballot],
+                     count: int) -> None:
+    """Write `count` ballots as `.pb` text to `out` as they come (the text `write_pabulib` gives):
+    a file of any size without holding its ballots in memory."""
     for p in pot.projects:
         _check_id(p.id)
-    meta = {k: v for k, v in election.meta.items() if k not in _COMPUTED_META}
-    meta.update(num_projects=str(len(pot.projects)), num_votes=str(len(profile)),
-                budget=_units(pot, pot.budget), vote_type=profile.kind.value)
-    rows: list[list[str]] = [["META"], ["key", "value"], *([k, v] for k, v in meta.items())]
-    rows += [["PROJECTS"], ["project_id", "cost", "name"]]
-    rows += [[p.id, _units(pot, p.cost), p.name or p.id] for p in pot.projects]
-    with_points = profile.kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
+
+    def row(fields: list[str]) -> None:
+        out.write(";".join(map(_field, fields)) + "\n")
+
+    meta = {k: v for k, v in meta.items() if k not in _COMPUTED_META}
+    meta.update(num_projects=str(len(pot.projects)), num_votes=str(count),
+                budget=_units(pot, pot.budget), vote_type=kind.value)
+    row(["META"])
+    row(["key", "value"])
+    for k, v in meta.items():
+        row([k, v])
+    row(["PROJECTS"])
+    row(["project_id", "cost", "name"])
+    for p in pot.projects:
+        row([p.id, _units(pot, p.cost), p.name or p.id])
+    with_points = kind in (BallotKind.CUMULATIVE, BallotKind.SCORING)
     # an empty points ballot is written `None`, as pabutools expects, unless a project is called so
     empty = "None" if with_points and not any(p.id.lower() == "none" for p in pot.projects) else ""
-    rows += [["VOTES"], ["voter_id", "vote", "points"] if with_points else ["voter_id", "vote"]]
-    for i, b in enumerate(profile.ballots, start=1):
-        row = [b.voter_id or str(i), ",".join(b.selections) if b.selections else empty]
+    row(["VOTES"])
+    row(["voter_id", "vote", "points"] if with_points else ["voter_id", "vote"])
+    for i, b in enumerate(ballots, start=1):
+        fields = [b.voter_id or str(i), ",".join(b.selections) if b.selections else empty]
         if with_points:
-            row.append(",".join(_points_text(v) for v in b.points or ()) or "None")
-        rows.append(row)
-    return "".join(";".join(map(_field, row)) + "\n" for row in rows)
+            fields.append(",".join(_points_text(v) for v in b.points or ()) or "None")
+        row(fields)
 
 
 _BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")

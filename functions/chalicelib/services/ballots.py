@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from chalicelib.bodies import BallotIn
 from chalicelib.errors import Conflict, NotFound, Unprocessable
 from chalicelib.services.eligibility import eligible_voter_key
-from chalicelib.services.gate import Gate, Place, TtlCache
-from chalicelib.storage.records import BallotRecord, BallotVersion
+from chalicelib.services.gate import Fence, Gate, Place, same_request
+from chalicelib.storage.records import BallotRecord, BallotVersion, ProcessState
 from chalicelib.storage.repository import MAX_BALLOT_VERSIONS, NotStored, Repository, TooManyVersions
 from prachakhom.ballot import (
     BallotProject,
@@ -41,34 +41,39 @@ from prachakhom.models import PointsBallot
 from prachakhom.participation import voting_closed
 from prachakhom.pots import pot_budgets
 
-BALLOT_PROJECTS_TTL = 30.0
-"""Seconds a warm container keeps a process's ballot projects (staff decide feasibility before voting)."""
 
-
-def ballot_projects_of(repository: Repository, place: Place) -> dict[str, BallotProject]:
+def ballot_projects_of(repository: Repository, place: Place, fence: Fence) -> dict[str, BallotProject]:
     """Slug → project for everything on the process's ballot: content's proposals and the stored
-    online ones (the one definition the API's check and the exported ballot files share)."""
-    online = [(r.slug, r.as_proposal()) for r in repository.list_proposals(*place.key)]
+    online ones submitted in the proposal phase (the one definition the API's check and the exported
+    ballot files share)."""
+    online = [(r.slug, r.as_proposal()) for r in fence.proposals(repository.list_proposals(*place.key))]
     return ballot_projects(place.process, online)
 
 
 class BallotProjects:
-    """`ballot_projects_of`, kept per warm container for `BALLOT_PROJECTS_TTL` seconds."""
+    """`ballot_projects_of`, kept per warm container until the process's `proposals_version` moves.
+
+    Every moderation bumps the version in the STATE item in the same write as the status it changes,
+    and the gate reads that item at most every `PHASE_TTL` seconds anyway: so a container queries the
+    proposals (a consistent query, ~1,600 read units at 2,000 proposals) once per moderation instead
+    of every 30 s, and sees a decision within `PHASE_TTL` seconds.
+    """
 
     def __init__(self, repository: Repository) -> None:
         self.repository = repository
-        self._cache: TtlCache[tuple[str, str], dict[str, BallotProject]] = TtlCache()
+        self._cache: dict[tuple[str, str], tuple[int, dict[str, BallotProject]]] = {}
 
-    def of(self, place: Place) -> dict[str, BallotProject]:
-        cached = self._cache.get(place.key, BALLOT_PROJECTS_TTL)
-        if cached is None:
-            cached = ballot_projects_of(self.repository, place)
-            self._cache.put(place.key, cached)
-        return cached
+    def of(self, place: Place, state: ProcessState, fence: Fence) -> dict[str, BallotProject]:
+        """The projects as of `state` (its `proposals_version`)."""
+        cached = self._cache.get(place.key)
+        if cached is None or cached[0] != state.proposals_version:
+            cached = (state.proposals_version, ballot_projects_of(self.repository, place, fence))
+            self._cache[place.key] = cached
+        return cached[1]
 
     def forget(self, place: Place) -> None:
         """A proposal's status changed here: read them again on the next ballot."""
-        self._cache.forget(place.key)
+        self._cache.pop(place.key, None)
 
 
 @dataclass(frozen=True)
@@ -100,13 +105,16 @@ class BallotService:
         ballot_id, receipt, choices = self._valid_ballot(place, body)
         self.gate.open_for(place, "vote")
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt=receipt, cast_at=self.gate.clock.now(), idem_key=idem)
+                              receipt=receipt, cast_at=self.gate.clock.now(), idem_key=idem,
+                              idem_digest=self.gate.digest(choices))
         stored, created = self.gate.repository.cast_ballot(record)
         if not created and stored.ballot_id != ballot_id:
             raise Conflict.one("receipt_collision", ("body", "national_id"))
         if not created and stored.idem_key != idem:
             code = "already_voted_can_change" if place.rules.allow_ballot_change else "already_voted"
             raise Conflict.one(code, ("body", "national_id"), receipt=stored.receipt)
+        if not created and stored.version == 1:
+            same_request(stored.idem_key, stored.idem_digest, idem, record.idem_digest)
         return stored, created
 
     def change(self, municipality: str, process: str, body: BallotIn, idem: str) -> BallotRecord:
@@ -118,14 +126,16 @@ class BallotService:
             raise Conflict.one("change_not_allowed", ("path", "process"))
         ballot_id, receipt, choices = self._valid_ballot(place, body)
         repo = self.gate.repository
+        digest = self.gate.digest(choices)
         existing = repo.get_ballot(municipality, process, receipt)
-        if (existing is not None and existing.ballot_id == ballot_id and existing.idem_key == idem
-                and existing.choices == choices):
-            return existing
+        if existing is not None and existing.ballot_id == ballot_id and existing.idem_key == idem:
+            if existing.choices == choices:
+                return existing  # a replay of the change that wrote the current version
+            same_request(existing.idem_key, existing.idem_digest, idem, digest)
         self.gate.open_for(place, "vote")
         now = self.gate.clock.now()
         record = BallotRecord(municipality=municipality, process=process, ballot_id=ballot_id, choices=choices,
-                              receipt=receipt, cast_at=now, changed_at=now, idem_key=idem)
+                              receipt=receipt, cast_at=now, changed_at=now, idem_key=idem, idem_digest=digest)
         try:
             return repo.change_ballot(record)
         except NotStored:
@@ -135,14 +145,16 @@ class BallotService:
 
     def check_receipt(self, municipality: str, process: str, code: str) -> ReceiptCheck:
         """Whether the ballot is stored and, once the vote closed, whether (and which version) is counted.
-        The ballot's key is its receipt code: one GetItem."""
+        The ballot's key is its receipt code: one GetItem (the phase comes from the gate's cache, at
+        most `PHASE_TTL` seconds old: a receipt checked in the first seconds after the close may
+        still say "pending")."""
         place = self.gate.place(municipality, process)
         ballot = self.gate.repository.get_ballot(municipality, process, normalize_receipt_code(code))
         if ballot is None:
             raise NotFound.one("unknown_receipt", ("path", "receipt"))
-        state = self.gate.state(place)
+        state = self.gate.current(place)
         latest = ballot.all_versions()[-1]
-        if not voting_closed(place.rules, state.phase):
+        if not voting_closed(place.rules, self.gate.phase_key(place, state)):
             return ReceiptCheck(ballot, "pending", message("receipt_pending"), latest)
         counted = ballot.counted(state.vote_closed_at)
         if counted is None:
@@ -156,7 +168,9 @@ class BallotService:
         key = eligible_voter_key(place, body, self._secret, self.gate.clock.now().date())
         choices = body.choices_by_pot(isinstance(place.rules.ballot, PointsBallot))
         budgets = pot_budgets(place.rules, place.process.process.budget, place.municipality.municipality)
-        problems = check_ballot(place.rules, choices, self.projects.of(place), budgets)
+        state = self.gate.current(place)
+        projects = self.projects.of(place, state, self.gate.fence(place, state))
+        problems = check_ballot(place.rules, choices, projects, budgets)
         if problems:
             raise Unprocessable([{"loc": list(p.loc), "code": p.code, "msg": p.msg} for p in problems])
         return keyed_hash(self._secret, "ballot", key), receipt_code(self._secret, key), choices

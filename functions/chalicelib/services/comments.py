@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.bodies import CommentIn, ReportIn
 from chalicelib.errors import NotFound, Unprocessable
-from chalicelib.services.gate import Gate, stable_id
+from chalicelib.services.gate import Gate, same_request, stable_id
 from chalicelib.storage.records import CommentRecord
 from chalicelib.storage.repository import AlreadyExists, NotStored
 
@@ -33,17 +33,28 @@ class CommentService:
         place = self.gate.place(municipality, process)
         self.proposals.find(place, slug)
         repo = self.gate.repository
-        if body.parent_id and repo.get_comment(municipality, process, slug, body.parent_id) is None:
-            raise Unprocessable.one("parent_not_found", ("body", "parent_id"))
+        state = self.gate.open_for(place, "comment")
+        if body.parent_id:
+            parent = repo.get_comment(municipality, process, slug, body.parent_id)
+            if parent is None or not self.gate.fence(place, state).comments([parent]):
+                raise Unprocessable.one("parent_not_found", ("body", "parent_id"))
         record = CommentRecord(
             municipality=municipality, process=process, proposal=slug,
             id="c" + stable_id(municipality, process, slug, "comment", idem)[:12], author=body.author,
-            text=body.text, created_at=self.gate.clock.now(), parent_id=body.parent_id, idem_key=idem)
-        return self.gate.guarded(place, "comment", lambda ph: repo.add_comment(record, ph))
+            text=body.text, created_at=self.gate.clock.now(), parent_id=body.parent_id, idem_key=idem,
+            idem_digest=self.gate.digest(body))
+        stored, created = repo.add_comment(record)
+        if not created:
+            same_request(stored.idem_key, stored.idem_digest, idem, record.idem_digest)
+        return stored, created
 
     def of_proposal(self, municipality: str, process: str, slug: str) -> list[CommentRecord]:
-        self.proposals.find(self.gate.place(municipality, process), slug)
-        return self.gate.repository.list_comments(municipality, process, slug)
+        """The proposal's comments written in a phase that allows comments (hidden ones included,
+        as placeholders)."""
+        place = self.gate.place(municipality, process)
+        self.proposals.find(place, slug)
+        fence = self.gate.fence(place, self.gate.current(place))
+        return fence.comments(self.gate.repository.list_comments(municipality, process, slug))
 
     def report(self, municipality: str, process: str, slug: str, comment_id: str, body: ReportIn
                ) -> tuple[CommentRecord, bool]:

@@ -14,7 +14,7 @@ from chalicelib.bodies import ModerationIn
 from chalicelib.effects import EffectRun, Effects
 from chalicelib.errors import BadRequest, Conflict, NotFound
 from chalicelib.services.ballots import BallotProjects
-from chalicelib.services.gate import Gate
+from chalicelib.services.gate import Gate, Place
 from chalicelib.storage.records import Feasibility, ProposalRecord
 from chalicelib.storage.repository import NotStored, StatusMismatch
 
@@ -50,9 +50,11 @@ class ModerationService:
             if not body.answer:
                 raise BadRequest.one("missing", ("body", "answer"))
             feasibility = Feasibility(body.decision == "feasible", body.answer, body.revised_cost)
+        repo = self.gate.repository
+        if status == "published":
+            self._check_in_time(place, slug)
         rebuild = self.effects.rebuild(municipality, process, f"moderation {slug} {status}", "moderation", slug,
                                        status, self.gate.clock.now().isoformat())
-        repo = self.gate.repository
         try:
             record = repo.set_proposal_status(municipality, process, slug, expected, status, feasibility,
                                               effects=[rebuild])
@@ -67,6 +69,13 @@ class ModerationService:
             return Decision(again, True, self.effects.run(municipality, process))
         self.projects.forget(place)
         return Decision(record, False, self.effects.run(municipality, process))
+
+    def _check_in_time(self, place: Place, slug: str) -> None:
+        """409 for publishing a proposal that was submitted after the proposal phase closed (accepted
+        on a container's stale phase; never published, see services/gate.py)."""
+        record = self.gate.repository.get_proposal(*place.key, slug)
+        if record is not None and not self.gate.fence(place, self.gate.state(place)).proposals([record]):
+            raise Conflict.one("submitted_late", ("path", "proposal"))
 
     def proposals(self, municipality: str, process: str) -> list[tuple[ProposalRecord, str | None]]:
         """Every online proposal, whatever its status, with the proposer's contact (staff only)."""

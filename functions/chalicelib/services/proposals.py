@@ -3,14 +3,16 @@ from content (village forum, staff) and stored (online) alike."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.bodies import ProposalIn
 from chalicelib.errors import BadRequest, NotFound
 from chalicelib.services.comments import visible_comment_counts
-from chalicelib.services.gate import Gate, Place, stable_id
-from chalicelib.storage.records import ProposalRecord
+from chalicelib.services.gate import Fence, Gate, Place, same_request, stable_id
+from chalicelib.storage.records import ProposalRecord, SupportRecord
 from prachakhom.content import ProposalDoc
 from prachakhom.messages import message
 from prachakhom.models import PUBLIC_PROPOSAL_STATUSES
@@ -34,46 +36,62 @@ class ProposalService:
         self.gate = gate
 
     def submit(self, municipality: str, process: str, body: ProposalIn, idem: str) -> tuple[ProposalRecord, bool]:
-        """Store it under a slug derived from the Idempotency-Key (a retry finds it): (stored, created?)."""
+        """Store it under a slug derived from the Idempotency-Key (a retry finds it): (stored, created?).
+        One write, no contention with other proposals: the phase is checked by the gate and the
+        proposal stamped after it (the fence, services/gate.py)."""
         place = self.gate.place(municipality, process)
         _check_against_place(place, body)
+        self.gate.open_for(place, "propose")
         record = ProposalRecord(
             municipality=municipality, process=process,
             slug="online-" + stable_id(municipality, process, "proposal", idem)[:10], title=body.title,
             summary=body.summary, description=body.description, category=body.category, village=body.village,
             cost=body.cost, author=body.author, submitted_at=self.gate.clock.now(), status="under_review",
-            idem_key=idem)
-        repo = self.gate.repository
-        return self.gate.guarded(place, "propose", lambda ph: repo.add_proposal(record, body.contact or None, ph))
+            idem_key=idem, idem_digest=self.gate.digest(body))
+        stored, created = self.gate.repository.add_proposal(record, body.contact or None)
+        if not created:
+            same_request(stored.idem_key, stored.idem_digest, idem, record.idem_digest)
+        return stored, created
 
     def published(self, municipality: str, process: str) -> list[PublicProposal]:
         """Every published proposal with its visible comments and supports, by slug."""
         place = self.gate.place(municipality, process)
+        fence = self.gate.fence(place, self.gate.current(place))
+        repo = self.gate.repository
         found = [PublicProposal(slug, doc=doc) for slug, doc in place.process.proposals.items()
                  if doc.proposal.status in PUBLIC_PROPOSAL_STATUSES]
-        found += [PublicProposal(r.slug, record=r) for r in self.gate.repository.list_proposals(*place.key)
+        found += [PublicProposal(r.slug, record=r) for r in fence.proposals(repo.list_proposals(*place.key))
                   if r.status in PUBLIC_PROPOSAL_STATUSES]
-        comments = visible_comment_counts(self.gate.repository.list_comments(*place.key))
-        supports = self.gate.repository.support_counts(*place.key)
+        comments = visible_comment_counts(fence.comments(repo.list_comments(*place.key)))
+        supports = support_counts(fence, repo.list_supports(*place.key))
         counted = [replace(p, comment_count=comments.get(p.slug, 0), support_count=supports.get(p.slug, 0))
                    for p in found]
         return sorted(counted, key=lambda p: p.slug)
 
     def one(self, municipality: str, process: str, slug: str) -> PublicProposal:
         """One published proposal with its supports (404 if none is published under this slug)."""
-        found = self.find(self.gate.place(municipality, process), slug)
-        supports = self.gate.repository.support_counts(municipality, process, slug).get(slug, 0)
-        return replace(found, support_count=supports)
+        place = self.gate.place(municipality, process)
+        found = self.find(place, slug)
+        fence = self.gate.fence(place, self.gate.current(place))
+        supports = support_counts(fence, self.gate.repository.list_supports(municipality, process, slug))
+        return replace(found, support_count=supports.get(slug, 0))
 
     def find(self, place: Place, slug: str) -> PublicProposal:
-        """The published proposal residents act on (comment, support); 404 if there is none."""
+        """The published proposal residents act on (comment, support); 404 if there is none (nor
+        for one submitted outside the proposal phase: never published)."""
         doc = place.process.proposals.get(slug)
         if doc is not None and doc.proposal.status in PUBLIC_PROPOSAL_STATUSES:
             return PublicProposal(slug, doc=doc)
         record = self.gate.repository.get_proposal(*place.key, slug)
-        if record is None or record.status not in PUBLIC_PROPOSAL_STATUSES:
+        if record is None or record.status not in PUBLIC_PROPOSAL_STATUSES \
+                or not self.gate.fence(place, self.gate.current(place)).proposals([record]):
             raise NotFound.one("unknown_proposal", ("path", "proposal"))
         return PublicProposal(slug, record=record)
+
+
+def support_counts(fence: Fence, supports: Iterable[SupportRecord]) -> dict[str, int]:
+    """Proposal slug → supporters counted (given while a phase allowing supports was in force)."""
+    return dict(Counter(s.proposal for s in fence.supports(supports)))
 
 
 def _check_against_place(place: Place, body: ProposalIn) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from chalicelib.bodies import SupportIn
 from chalicelib.services.eligibility import eligible_voter_key
 from chalicelib.services.gate import Gate
-from chalicelib.services.proposals import ProposalService
+from chalicelib.services.proposals import ProposalService, support_counts
 from prachakhom.identity import keyed_hash
 
 
@@ -27,12 +27,14 @@ class SupportService:
         self._secret = secret
 
     def support(self, municipality: str, process: str, slug: str, body: SupportIn) -> Support:
-        """A conditional put keyed by an HMAC of the voter key, in the phase that allows supports."""
+        """One conditional put keyed by an HMAC of the voter key, in the phase that allows supports
+        (checked by the gate; the support stamped after the check, services/gate.py)."""
         place = self.gate.place(municipality, process)
         self.proposals.find(place, slug)
         key = eligible_voter_key(place, body, self._secret, self.gate.clock.now().date())
         supporter = keyed_hash(self._secret, "support", key)
-        repo, now = self.gate.repository, self.gate.clock.now()
-        created = self.gate.guarded(place, "support", lambda ph: repo.add_support(
-            municipality, process, slug, supporter, now, ph))
-        return Support(slug, repo.support_counts(municipality, process, slug).get(slug, 0), created)
+        state = self.gate.open_for(place, "support")
+        repo = self.gate.repository
+        created = repo.add_support(municipality, process, slug, supporter, self.gate.clock.now())
+        counted = support_counts(self.gate.fence(place, state), repo.list_supports(municipality, process, slug))
+        return Support(slug, counted.get(slug, 0), created)

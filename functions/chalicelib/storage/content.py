@@ -33,6 +33,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib.storage.faults import cancellation_reasons
 from prachakhom.store import (
     MUNICIPALITIES,
     AuditEntry,
@@ -290,7 +291,7 @@ class DynamoContentStore:
                 self.client.transact_write_items(TransactItems=actions)
                 return at
             except ClientError as err:
-                codes = _cancellation_codes(err)
+                codes = cancellation_reasons(err)
                 if "ConditionalCheckFailed" in codes:
                     if len(changes) > 1:
                         for change in changes:
@@ -346,12 +347,6 @@ class DynamoContentStore:
         current = found.info() if found is not None else None
         if (current.version if current else None) != new:
             raise VersionConflict(path, expected, current)
-
-
-def _cancellation_codes(err: ClientError) -> list[str]:
-    if err.response["Error"]["Code"] != "TransactionCanceledException":
-        return []
-    return [r.get("Code", "None") or "None" for r in err.response.get("CancellationReasons") or []]
 
 
 def content_store_from_env(env: Mapping[str, str], clients: Callable[[str, str | None, str], Any] | None = None,

@@ -28,17 +28,27 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
   first change, the cast itself being its first entry). Neither checks the phase in DynamoDB: the
   ballot service does, and the count ignores versions written after the STATE item's
   `vote_closed_at` (see services/ballots.py).
-* Proposals, comments and supports are one `TransactWriteItems` each: a `ConditionCheck` that the
-  STATE item's phase allows the action, plus the conditional `Put`.
+* A comment, a support and a proposal without contact are ONE conditional `PutItem`
+  (`attribute_not_exists`); a proposal with a contact is one `TransactWriteItems` of two new items
+  (the proposal and its private contact). None of them touches the STATE item: no resident write
+  contends with another on one item. The phase is checked by the services against a cached read
+  and fenced by the STATE item's `history` (see repository.py and services/gate.py).
+* The STATE item holds the phase, `history` (a list of {phase, since}: one entry per move, a few per
+  process), `vote_closed_at` and `proposals_version`; a phase change is one conditional `UpdateItem`
+  that appends to the history.
 * A phase change or a moderation that calls for after-commit effects is one `TransactWriteItems`:
-  the conditional update plus a `Put` per pending effect, in one partition for the whole deployment
-  (`EFFECTS`: rare writes, deleted once done), so the scheduler finds every leftover with one query
-  and no resident write ever contends with them.
+  the conditional update (a moderation also bumps the STATE item's `proposals_version`) plus a `Put`
+  per pending effect, in one partition for the whole deployment (`EFFECTS`: rare writes, deleted
+  once done), so the scheduler finds every leftover with one query and no resident write ever
+  contends with them.
+* Faults (throttling, timeouts, transaction conflicts) are read in one place, `storage/faults.py`:
+  the client the repository talks to raises `StorageUnavailable` for them.
 """
 
 from __future__ import annotations
 
 import base64
+import random
 import time
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
@@ -49,14 +59,17 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.storage.faults import CONFLICT_BACKOFF, MappedClient, cancellation_reasons
 from chalicelib.storage.records import (
     BallotRecord,
     BallotVersion,
     CommentRecord,
     Feasibility,
     PendingEffect,
+    PhaseEntry,
     ProcessState,
     ProposalRecord,
+    SupportRecord,
 )
 from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
@@ -64,12 +77,15 @@ from chalicelib.storage.repository import (
     NotStored,
     PhaseMismatch,
     Repository,
-    StateMissing,
     StatusMismatch,
+    StorageUnavailable,
     StoredItem,
     TooManyVersions,
     oldest_first,
 )
+
+MAX_CHANGE_ATTEMPTS = 5
+"""Tries of a ballot change that keeps losing the race to other changes of the same ballot."""
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
@@ -144,61 +160,52 @@ def _condition_failed(err: ClientError) -> bool:
     return err.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
-def _cancellation_codes(err: ClientError) -> list[str]:
-    """Why a cancelled transaction refused each of its items ("None": not that one); [] if `err` is
-    not a cancelled transaction."""
-    if err.response["Error"]["Code"] != "TransactionCanceledException":
-        return []
-    return [r.get("Code", "None") for r in err.response.get("CancellationReasons") or []]
-
-
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
 class DynamoRepository(Repository):
-    """`client` is a boto3 DynamoDB client (created lazily by the caller)."""
+    """`client` is a boto3 DynamoDB client (created lazily by the caller); the repository talks to it
+    through `faults.MappedClient` (faults raised as `StorageUnavailable`, conflicts retried)."""
 
     def __init__(self, client: Any, table_name: str) -> None:
-        self.client = client
+        self.client = client if isinstance(client, MappedClient) else MappedClient(client)
         self.table = table_name
         self.last_consumed_capacity: list[dict[str, Any]] = []
 
     # --- helpers -------------------------------------------------------------------------------
-    def _phase_check(self, m: str, p: str, phases: Collection[str]) -> dict[str, Any]:
-        values = {f":ph{i}": {"S": ph} for i, ph in enumerate(phases)}
-        return {"ConditionCheck": {
-            "TableName": self.table,
-            "Key": {"PK": {"S": proc_pk(m, p)}, "SK": {"S": "STATE"}},
-            "ConditionExpression": f"#phase IN ({', '.join(values)})",
-            "ExpressionAttributeNames": {"#phase": "phase"},
-            "ExpressionAttributeValues": values,
-        }}
-
     def _put_new(self, values: dict[str, Any]) -> dict[str, Any]:
         """A transaction item that creates the item, refused if its key is taken."""
         return {"Put": {"TableName": self.table, "Item": _item(values),
                         "ConditionExpression": "attribute_not_exists(PK)"}}
 
-    def _transact(self, m: str, p: str, items: list[dict[str, Any]]) -> list[str]:
-        """Run the transaction; return the cancellation codes per item ([] if it went through)."""
+    def _create(self, values: dict[str, Any]) -> bool:
+        """One conditional PutItem that creates the item: False if its key is taken."""
         try:
-            response = self.client.transact_write_items(TransactItems=items, ReturnConsumedCapacity="TOTAL")
+            response = self.client.put_item(TableName=self.table, Item=_item(values),
+                                            ConditionExpression="attribute_not_exists(PK)",
+                                            ReturnConsumedCapacity="TOTAL")
         except ClientError as err:
-            codes = _cancellation_codes(err)
-            if all(c == "None" for c in codes):
+            if not _condition_failed(err):
                 raise
-            if codes[0] == "ConditionalCheckFailed":
-                self._raise_phase(m, p)
-            return codes
-        self.last_consumed_capacity = response.get("ConsumedCapacity", [])
-        return []
+            return False
+        self.last_consumed_capacity = [response["ConsumedCapacity"]] if "ConsumedCapacity" in response else []
+        return True
+
+    def _create_all(self, items: list[dict[str, Any]]) -> bool:
+        """One transaction of conditional creates: False if the first item's key is taken (nothing
+        written); any other refusal raised."""
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if cancellation_reasons(err)[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
 
     def _raise_phase(self, m: str, p: str) -> None:
         state = self.get_state(m, p)
-        if state is None:
-            raise StateMissing()
-        raise PhaseMismatch(state.phase)
+        raise PhaseMismatch(state.phase if state else "")
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         response = self.client.get_item(TableName=self.table, Key={"PK": {"S": pk}, "SK": {"S": sk}},
@@ -206,21 +213,28 @@ class DynamoRepository(Repository):
         item = response.get("Item")
         return _read(item) if item else None
 
-    def _query(self, pk: str, prefix: str, keys_only: bool = False) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    def _query(self, pk: str, prefix: str, projection: str | None = None,
+               names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        return [item for page in self._pages(pk, prefix, projection, names) for item in page]
+
+    def _pages(self, pk: str, prefix: str, projection: str | None = None,
+               names: dict[str, str] | None = None) -> Iterator[list[dict[str, Any]]]:
+        """The items under `pk` whose SK starts with `prefix`, one page (≤ 1 MB) at a time."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
             "ConsistentRead": True,
         }
-        if keys_only:
-            kwargs["ProjectionExpression"] = "SK"
+        if projection:
+            kwargs["ProjectionExpression"] = projection
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
         while True:
             response = self.client.query(**kwargs)
-            items += [_read(i) for i in response.get("Items", [])]
+            yield [_read(i) for i in response.get("Items", [])]
             if "LastEvaluatedKey" not in response:
-                return items
+                return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # --- process state -------------------------------------------------------------------------
@@ -230,9 +244,10 @@ class DynamoRepository(Repository):
 
     def init_state(self, state: ProcessState) -> ProcessState:
         item = _item({"PK": proc_pk(state.municipality, state.process), "SK": "STATE", "phase": state.phase,
-                      "changed_at": state.changed_at, "change_key": state.change_key})
+                      "changed_at": state.changed_at, "change_key": state.change_key,
+                      "history": [_entry(PhaseEntry(state.phase, state.changed_at))]})
         try:
-            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(PK)")
+            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(phase)")
         except ClientError as err:
             if not _condition_failed(err):
                 raise
@@ -243,7 +258,8 @@ class DynamoRepository(Repository):
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
                      change_key: str, closes_vote: bool = False,
                      effects: Collection[PendingEffect] = ()) -> ProcessState:
-        update = "SET #phase = :new, changed_at = :at, change_key = :key"
+        update = ("SET #phase = :new, changed_at = :at, change_key = :key, "
+                  "history = list_append(if_not_exists(history, :none), :entry)")
         if closes_vote:
             update += ", vote_closed_at = :at"
         change = {
@@ -253,7 +269,9 @@ class DynamoRepository(Repository):
             "ConditionExpression": "#phase = :expected",
             "ExpressionAttributeNames": {"#phase": "phase"},
             "ExpressionAttributeValues": {":new": {"S": new}, ":at": {"S": at.isoformat()},
-                                          ":key": {"S": change_key}, ":expected": {"S": expected}},
+                                          ":key": {"S": change_key}, ":expected": {"S": expected},
+                                          ":none": {"L": []},
+                                          ":entry": {"L": [_ser.serialize(_entry(PhaseEntry(new, at)))]}},
         }
         if effects:
             if self._transact_change(change, effects):
@@ -267,33 +285,34 @@ class DynamoRepository(Repository):
             if not _condition_failed(err):
                 raise
             self._raise_phase(municipality, process)
-        return _state(municipality, process, _read(response["Attributes"]))
+        state = _state(municipality, process, _read(response["Attributes"]))
+        assert state is not None
+        return state
 
-    def _transact_change(self, update: dict[str, Any], effects: Collection[PendingEffect]) -> bool:
-        """The conditional `update` and a Put per effect in one transaction; True if the update's
-        condition refused it (nothing written), any other failure raised."""
-        items = [{"Update": update}, *({"Put": {"TableName": self.table, "Item": _effect_item(e)}}
-                                       for e in effects)]
+    def _transact_change(self, update: dict[str, Any], effects: Collection[PendingEffect],
+                         extra: Collection[dict[str, Any]] = ()) -> bool:
+        """The conditional `update`, the `extra` items and a Put per effect in one transaction; True
+        if a condition refused it (nothing written), any other failure raised."""
+        items = [{"Update": update}, *extra, *({"Put": {"TableName": self.table, "Item": _effect_item(e)}}
+                                               for e in effects)]
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as err:
-            if _cancellation_codes(err)[:1] == ["ConditionalCheckFailed"]:
+            if "ConditionalCheckFailed" in cancellation_reasons(err):
                 return True
             raise
         return False
 
     # --- proposals -----------------------------------------------------------------------------
-    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
-                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None) -> tuple[ProposalRecord, bool]:
         m, p = proposal.municipality, proposal.process
-        values = asdict(proposal)
-        values["feasibility"] = None
-        items = [self._phase_check(m, p, phases),
-                 self._put_new({"PK": proc_pk(m, p), "SK": f"PROPOSAL#{proposal.slug}", **values})]
+        values = {"PK": proc_pk(m, p), "SK": f"PROPOSAL#{proposal.slug}", **asdict(proposal), "feasibility": None}
         if contact:
-            items.append({"Put": {"TableName": self.table, "Item": _item({
-                "PK": private_pk(m, p), "SK": f"CONTACT#{proposal.slug}", "contact": contact})}})
-        if self._transact(m, p, items):
+            created = self._create_all([self._put_new(values), {"Put": {"TableName": self.table, "Item": _item({
+                "PK": private_pk(m, p), "SK": f"CONTACT#{proposal.slug}", "contact": contact})}}])
+        else:
+            created = self._create(values)
+        if not created:
             existing = self.get_proposal(m, p, proposal.slug)
             assert existing is not None
             return existing, False
@@ -323,36 +342,27 @@ class DynamoRepository(Repository):
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": values,
         }
-        if effects:
-            refused = self._transact_change(change, effects)
-            current = self.get_proposal(municipality, process, slug)
-            if current is None:
-                raise NotStored()
-            if refused:
-                raise StatusMismatch(current.status)
-            return current
-        try:
-            response = self.client.update_item(**change, ReturnValues="ALL_NEW")
-        except ClientError as err:
-            if not _condition_failed(err):
-                raise
-            current = self.get_proposal(municipality, process, slug)
-            if current is None:
-                raise NotStored() from None
-            raise StatusMismatch(current.status) from None
-        return _proposal(_read(response["Attributes"]))
+        bump = {"Update": {  # no condition: a proposal is only ever stored under a stored phase
+            "TableName": self.table,
+            "Key": {"PK": {"S": proc_pk(municipality, process)}, "SK": {"S": "STATE"}},
+            "UpdateExpression": "ADD proposals_version :one", "ExpressionAttributeValues": {":one": {"N": "1"}}}}
+        refused = self._transact_change(change, effects, [bump])
+        current = self.get_proposal(municipality, process, slug)
+        if current is None:
+            raise NotStored()
+        if refused:
+            raise StatusMismatch(current.status)
+        return current
 
     def get_contact(self, municipality: str, process: str, slug: str) -> str | None:
         item = self._get(private_pk(municipality, process), f"CONTACT#{slug}")
         return item["contact"] if item else None
 
     # --- comments ------------------------------------------------------------------------------
-    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]:
+    def add_comment(self, comment: CommentRecord) -> tuple[CommentRecord, bool]:
         m, p = comment.municipality, comment.process
-        items = [self._phase_check(m, p, phases),
-                 self._put_new({"PK": proc_pk(m, p), "SK": f"COMMENT#{comment.proposal}#{comment.id}",
-                                **asdict(comment)})]
-        if self._transact(m, p, items):
+        if not self._create({"PK": proc_pk(m, p), "SK": f"COMMENT#{comment.proposal}#{comment.id}",
+                             **asdict(comment)}):
             existing = self.get_comment(m, p, comment.proposal, comment.id)
             assert existing is not None
             return existing, False
@@ -383,7 +393,7 @@ class DynamoRepository(Repository):
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as err:
-            codes = _cancellation_codes(err)
+            codes = cancellation_reasons(err)
             if codes[1:2] == ["ConditionalCheckFailed"]:
                 raise NotStored() from None
             if codes[:1] == ["ConditionalCheckFailed"]:
@@ -403,27 +413,24 @@ class DynamoRepository(Repository):
         return comment
 
     # --- supports -------------------------------------------------------------------------------
-    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
-        items = [self._phase_check(municipality, process, phases),
-                 self._put_new({"PK": proc_pk(municipality, process), "SK": f"SUPPORT#{proposal}#{supporter}",
-                                "at": at})]
-        return not self._transact(municipality, process, items)
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime) -> bool:
+        return self._create({"PK": proc_pk(municipality, process), "SK": f"SUPPORT#{proposal}#{supporter}",
+                             "at": at})
 
-    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
+    def list_supports(self, municipality: str, process: str, proposal: str | None = None) -> list[SupportRecord]:
         prefix = f"SUPPORT#{proposal}#" if proposal else "SUPPORT#"
-        counts: dict[str, int] = {}
-        for item in self._query(proc_pk(municipality, process), prefix, keys_only=True):
-            slug = item["SK"].split("#")[1]
-            counts[slug] = counts.get(slug, 0) + 1
-        return counts
+        found = self._query(proc_pk(municipality, process), prefix, projection="SK, #at", names={"#at": "at"})
+        return [SupportRecord(item["SK"].split("#")[1], _time(item["at"])) for item in found]  # type: ignore[arg-type]
 
     # --- ballots -------------------------------------------------------------------------------
+    def _ballot_item(self, b: BallotRecord) -> dict[str, Any]:
+        return ballot_item(b)
+
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
         """One conditional PutItem; the consumed capacity DynamoDB reports is kept for the benchmark."""
         m, p = ballot.municipality, ballot.process
         try:
-            response = self.client.put_item(TableName=self.table, Item=ballot_item(ballot),
+            response = self.client.put_item(TableName=self.table, Item=self._ballot_item(ballot),
                                             ConditionExpression="attribute_not_exists(PK)",
                                             ReturnConsumedCapacity="TOTAL")
         except ClientError as err:
@@ -436,45 +443,63 @@ class DynamoRepository(Repository):
         return ballot, True
 
     def change_ballot(self, ballot: BallotRecord) -> BallotRecord:
+        """A read, then ONE `UpdateItem` conditioned on the version read (a duplicate attempt of the
+        same update — a retry after a lost answer — is refused by it and found stored, never appended
+        twice); a change that lost the race to another change of the same ballot is tried again on
+        top of it (a few times)."""
         m, p = ballot.municipality, ballot.process
+        for _ in range(MAX_CHANGE_ATTEMPTS):
+            existing = self.get_ballot(m, p, ballot.receipt)  # a read; the cast's version, if never changed
+            if existing is None or existing.ballot_id != ballot.ballot_id:
+                raise NotStored()
+            if existing.version >= MAX_BALLOT_VERSIONS:
+                raise TooManyVersions()
+            changed = self._change_ballot_from(ballot, existing)
+            if changed is not None:
+                return changed
+            again = self.get_ballot(m, p, ballot.receipt)
+            if again is not None and again.idem_key == ballot.idem_key and again.choices == ballot.choices \
+                    and again.version > existing.version:
+                return again  # our own update landed: its answer was lost and the attempt repeated
+            time.sleep(random.uniform(0, CONFLICT_BACKOFF))
+        raise StorageUnavailable("ballot changed concurrently too often")
+
+    def _change_ballot_from(self, ballot: BallotRecord, existing: BallotRecord) -> BallotRecord | None:
+        """Append a version on top of `existing`; None if the ballot moved on meanwhile."""
         at = ballot.changed_at or ballot.cast_at
-        key = {"PK": {"S": ballots_pk(m, p)}, "SK": {"S": f"BALLOT#{ballot.receipt}"}}
-        existing = self.get_ballot(m, p, ballot.receipt)  # a read; the cast's version, if never changed
-        if existing is None or existing.ballot_id != ballot.ballot_id:
-            raise NotStored()
-        # `versions` is written on the first change only: if it is still absent when this update runs,
-        # no change has been committed, so the cast version read above is the first one.
         first = [_ser.serialize(_version(existing.all_versions()[0]))]
         try:
             response = self.client.update_item(
-                TableName=self.table, Key=key,
-                UpdateExpression=("SET choices = :c, changed_at = :at, idem_key = :k, "
-                                  "versions = list_append(if_not_exists(versions, :first), :v) ADD #version :one"),
-                ConditionExpression="attribute_exists(PK) AND ballot_id = :id AND #version < :max",
+                TableName=self.table,
+                Key={"PK": {"S": ballots_pk(ballot.municipality, ballot.process)},
+                     "SK": {"S": f"BALLOT#{ballot.receipt}"}},
+                UpdateExpression=("SET choices = :c, changed_at = :at, idem_key = :k, idem_digest = :d, "
+                                  "versions = list_append(if_not_exists(versions, :first), :v), "
+                                  "#version = :next"),
+                ConditionExpression="ballot_id = :id AND #version = :read",
                 ExpressionAttributeNames={"#version": "version"},
                 ExpressionAttributeValues={
                     ":c": _ser.serialize(_plain(ballot.choices)), ":at": {"S": at.isoformat()},
-                    ":k": {"S": ballot.idem_key}, ":one": {"N": "1"}, ":first": {"L": first},
-                    ":id": {"S": ballot.ballot_id},
-                    ":v": {"L": [_ser.serialize(_version(BallotVersion(at, ballot.choices)))]},
-                    ":max": {"N": str(MAX_BALLOT_VERSIONS)}},
+                    ":k": {"S": ballot.idem_key}, ":d": {"S": ballot.idem_digest}, ":first": {"L": first},
+                    ":id": {"S": ballot.ballot_id}, ":read": {"N": str(existing.version)},
+                    ":next": {"N": str(existing.version + 1)},
+                    ":v": {"L": [_ser.serialize(_version(BallotVersion(at, ballot.choices)))]}},
                 ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL",
             )
         except ClientError as err:
             if not _condition_failed(err):
                 raise
-            current = self.get_ballot(m, p, ballot.receipt)
-            if current is None or current.ballot_id != ballot.ballot_id:
-                raise NotStored() from None
-            raise TooManyVersions() from None
-        return _ballot(m, p, _read(response["Attributes"]))
+            return None
+        self.last_consumed_capacity = [response["ConsumedCapacity"]] if "ConsumedCapacity" in response else []
+        return _ballot(ballot.municipality, ballot.process, _read(response["Attributes"]))
 
     def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
         item = self._get(ballots_pk(municipality, process), f"BALLOT#{receipt}")
         return _ballot(municipality, process, item) if item else None
 
-    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
-        return [_ballot(municipality, process, i) for i in self._query(ballots_pk(municipality, process), "BALLOT#")]
+    def iter_ballots(self, municipality: str, process: str) -> Iterator[BallotRecord]:
+        for page in self._pages(ballots_pk(municipality, process), "BALLOT#"):
+            yield from (_ballot(municipality, process, i) for i in page)
 
     # --- after-commit effects ------------------------------------------------------------------
     def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
@@ -590,10 +615,18 @@ def put_items(client: Any, table: str, items: Iterable[StoredItem], retries: int
     return count
 
 
-def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState:
+def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState | None:
+    """The stored state; None if the item holds no phase (only a moderation's version bump)."""
     changed = _time(item.get("changed_at"))
-    assert changed is not None
-    return ProcessState(m, p, item["phase"], changed, item.get("change_key", ""), _time(item.get("vote_closed_at")))
+    if "phase" not in item or changed is None:
+        return None
+    history = tuple(PhaseEntry(e["phase"], datetime.fromisoformat(e["since"])) for e in item.get("history", []))
+    return ProcessState(m, p, item["phase"], changed, item.get("change_key", ""), _time(item.get("vote_closed_at")),
+                        history=history, proposals_version=item.get("proposals_version", 0))
+
+
+def _entry(e: PhaseEntry) -> dict[str, Any]:
+    return {"phase": e.phase, "since": e.since.isoformat()}
 
 
 def _proposal(item: dict[str, Any]) -> ProposalRecord:
@@ -605,6 +638,7 @@ def _proposal(item: dict[str, Any]) -> ProposalRecord:
         summary=item.get("summary", ""), description=item.get("description", ""), category=item["category"],
         village=item.get("village"), cost=item.get("cost"), author=item["author"], submitted_at=submitted,
         status=item["status"], feasibility=Feasibility(**f) if f else None, idem_key=item.get("idem_key", ""),
+        idem_digest=item.get("idem_digest", ""),
     )
 
 
@@ -615,6 +649,7 @@ def _comment(item: dict[str, Any]) -> CommentRecord:
         municipality=item["municipality"], process=item["process"], proposal=item["proposal"], id=item["id"],
         author=item["author"], text=item["text"], created_at=created, parent_id=item.get("parent_id"),
         reports=item.get("reports", 0), hidden=item.get("hidden", False), idem_key=item.get("idem_key", ""),
+        idem_digest=item.get("idem_digest", ""),
     )
 
 
@@ -624,7 +659,7 @@ def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
     return BallotRecord(
         municipality=m, process=p, ballot_id=item["ballot_id"], choices=item["choices"],
         receipt=item["receipt"], cast_at=cast, changed_at=_time(item.get("changed_at")),
-        version=item.get("version", 1), idem_key=item.get("idem_key", ""),
+        version=item.get("version", 1), idem_key=item.get("idem_key", ""), idem_digest=item.get("idem_digest", ""),
         versions=tuple(BallotVersion(_time(v["at"]), v["choices"]) for v in item.get("versions", [])),  # type: ignore[arg-type]
     )
 
@@ -634,6 +669,7 @@ def ballot_item(b: BallotRecord) -> dict[str, Any]:
         "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.receipt}",
         "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
         "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
+        "idem_digest": b.idem_digest or None,
         "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
     })
 

@@ -15,8 +15,10 @@ from chalicelib.storage.records import (
     CommentRecord,
     Feasibility,
     PendingEffect,
+    PhaseEntry,
     ProcessState,
     ProposalRecord,
+    SupportRecord,
 )
 from chalicelib.storage.repository import (
     MAX_BALLOT_VERSIONS,
@@ -24,7 +26,6 @@ from chalicelib.storage.repository import (
     NotStored,
     PhaseMismatch,
     Repository,
-    StateMissing,
     StatusMismatch,
     StoredItem,
     TooManyVersions,
@@ -44,13 +45,6 @@ class MemoryRepository(Repository):
         self._supports: dict[tuple[str, str, str, str], datetime] = {}
         self._effects: dict[tuple[str, str, str, str], PendingEffect] = {}
 
-    def _guard(self, municipality: str, process: str, phases: Collection[str]) -> None:
-        state = self._states.get((municipality, process))
-        if state is None:
-            raise StateMissing()
-        if state.phase not in phases:
-            raise PhaseMismatch(state.phase)
-
     def _record(self, effects: Collection[PendingEffect]) -> None:
         for e in effects:
             self._effects[(e.municipality, e.process, e.kind, e.id)] = e
@@ -59,26 +53,27 @@ class MemoryRepository(Repository):
         return self._states.get((municipality, process))
 
     def init_state(self, state: ProcessState) -> ProcessState:
+        first = replace(state, history=(PhaseEntry(state.phase, state.changed_at),), proposals_version=0)
         with self._lock:
-            return self._states.setdefault((state.municipality, state.process), state)
+            return self._states.setdefault((state.municipality, state.process), first)
 
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
                      change_key: str, closes_vote: bool = False,
                      effects: Collection[PendingEffect] = ()) -> ProcessState:
         with self._lock:
-            self._guard(municipality, process, (expected,))
-            state = self._states[(municipality, process)]
-            state = ProcessState(municipality, process, new, at, change_key,
-                                 at if closes_vote else state.vote_closed_at)
+            state = self._states.get((municipality, process))
+            if state is None or state.phase != expected:
+                raise PhaseMismatch(state.phase if state else "")
+            state = replace(state, phase=new, changed_at=at, change_key=change_key,
+                            vote_closed_at=at if closes_vote else state.vote_closed_at,
+                            history=(*state.history, PhaseEntry(new, at)))
             self._states[(municipality, process)] = state
             self._record(effects)
             return state
 
-    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
-                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None) -> tuple[ProposalRecord, bool]:
         key = (proposal.municipality, proposal.process, proposal.slug)
         with self._lock:
-            self._guard(proposal.municipality, proposal.process, phases)
             if key in self._proposals:
                 return self._proposals[key], False
             self._proposals[key] = proposal
@@ -103,18 +98,21 @@ class MemoryRepository(Repository):
                 raise NotStored()
             if current.status not in expected:
                 raise StatusMismatch(current.status)
+            state = self._states.get((municipality, process))
             updated = replace(current, status=status, feasibility=feasibility or current.feasibility)
             self._proposals[key] = updated
+            if state is not None:
+                self._states[(municipality, process)] = replace(
+                    state, proposals_version=state.proposals_version + 1)
             self._record(effects)
             return updated
 
     def get_contact(self, municipality: str, process: str, slug: str) -> str | None:
         return self._contacts.get((municipality, process, slug))
 
-    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]:
+    def add_comment(self, comment: CommentRecord) -> tuple[CommentRecord, bool]:
         key = (comment.municipality, comment.process, comment.proposal, comment.id)
         with self._lock:
-            self._guard(comment.municipality, comment.process, phases)
             if key in self._comments:
                 return self._comments[key], False
             self._comments[key] = comment
@@ -145,22 +143,19 @@ class MemoryRepository(Repository):
             self._comments[key] = comment
             return comment
 
-    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime) -> bool:
         key = (municipality, process, proposal, supporter)
         with self._lock:
-            self._guard(municipality, process, phases)
             if key in self._supports:
                 return False
             self._supports[key] = at
             return True
 
-    def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for m, p, slug, _ in list(self._supports):
-            if (m, p) == (municipality, process) and proposal in (None, slug):
-                counts[slug] = counts.get(slug, 0) + 1
-        return counts
+    def list_supports(self, municipality: str, process: str, proposal: str | None = None) -> list[SupportRecord]:
+        with self._lock:
+            found = sorted((slug, supporter, at) for (m, p, slug, supporter), at in self._supports.items()
+                           if (m, p) == (municipality, process) and proposal in (None, slug))
+        return [SupportRecord(slug, at) for slug, _, at in found]
 
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
         key = (ballot.municipality, ballot.process, ballot.receipt)
@@ -180,7 +175,7 @@ class MemoryRepository(Repository):
             if current.version >= MAX_BALLOT_VERSIONS:
                 raise TooManyVersions()
             updated = replace(current, choices=ballot.choices, changed_at=at, version=current.version + 1,
-                              idem_key=ballot.idem_key,
+                              idem_key=ballot.idem_key, idem_digest=ballot.idem_digest,
                               versions=(*current.all_versions(), BallotVersion(at, ballot.choices)))
             self._ballots[key] = updated
             return updated
@@ -188,9 +183,10 @@ class MemoryRepository(Repository):
     def get_ballot(self, municipality: str, process: str, receipt: str) -> BallotRecord | None:
         return self._ballots.get((municipality, process, receipt))
 
-    def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
-        found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
-        return sorted(found, key=lambda b: b.receipt)
+    def iter_ballots(self, municipality: str, process: str) -> Iterator[BallotRecord]:
+        with self._lock:
+            found = [b for (m, p, _), b in self._ballots.items() if (m, p) == (municipality, process)]
+        yield from sorted(found, key=lambda b: b.receipt)
 
     def pending_effects(self, municipality: str | None = None) -> list[PendingEffect]:
         with self._lock:
@@ -218,7 +214,9 @@ class MemoryRepository(Repository):
                 if state is not None:
                     proc.append(d._item({"PK": pk, "SK": "STATE", "phase": state.phase,
                                          "changed_at": state.changed_at, "change_key": state.change_key,
-                                         "vote_closed_at": state.vote_closed_at}))
+                                         "vote_closed_at": state.vote_closed_at,
+                                         "history": [d._entry(e) for e in state.history] or None,
+                                         "proposals_version": state.proposals_version or None}))
                 proc += [d._item({"PK": pk, "SK": f"PROPOSAL#{slug}", **asdict(r)})
                          for (m_, p_, slug), r in self._proposals.items() if (m_, p_) == (m, p)]
                 proc += [d._item({"PK": pk, "SK": f"COMMENT#{prop}#{cid}", **asdict(c)})
@@ -256,7 +254,9 @@ class MemoryRepository(Repository):
                     elif kind == "PRIVATE":
                         self._contacts[(m, p, sk.removeprefix("CONTACT#"))] = item["contact"]
                     elif sk == "STATE":
-                        self._states[(m, p)] = d._state(m, p, item)
+                        state = d._state(m, p, item)
+                        if state is not None:  # an item holding only a moderation's counter: nothing to keep
+                            self._states[(m, p)] = state
                     elif sk.startswith("PROPOSAL#"):
                         self._proposals[(m, p, item["slug"])] = d._proposal(item)
                     elif sk.startswith("COMMENT#"):

@@ -10,6 +10,14 @@ from prachakhom.models import FeasibilityReview, Proposal
 
 
 @dataclass(frozen=True)
+class PhaseEntry:
+    """One step of a process's phase history: `phase` was in force from `since` (server time)."""
+
+    phase: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class ProcessState:
     """The phase in force, as moved by staff or the scheduler (wins over content and calendar)."""
 
@@ -22,6 +30,17 @@ class ProcessState:
     vote_closed_at: datetime | None = None
     """When the process left its last voting phase (server time): the count takes, per voter, the
     last ballot version written at or before it (see `BallotRecord.counted`)."""
+    history: tuple[PhaseEntry, ...] = ()
+    """Every phase stored for the process with the time it came into force, oldest first (a state
+    stored before histories existed starts at its next move): what was written in which phase
+    (`prachakhom.participation.accepted_in_phase`)."""
+    proposals_version: int = 0
+    """Bumped by every moderation, in the same write: a container's cached ballot projects of an
+    older version are read again (`services/ballots.BallotProjects`)."""
+
+    def phases_since(self) -> tuple[tuple[str, datetime], ...]:
+        """The history as the core reads it: (phase, since) pairs."""
+        return tuple((e.phase, e.since) for e in self.history)
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class ProposalRecord:
     status: str = "under_review"
     feasibility: Feasibility | None = None
     idem_key: str = ""
+    idem_digest: str = ""
+    """Keyed digest of the request that stored it: the same key with another body is refused."""
 
     def as_proposal(self) -> Proposal:
         """The core's proposal (what the ballot and the site read), from what the API stored."""
@@ -74,6 +95,7 @@ class CommentRecord:
     reports: int = 0
     hidden: bool = False
     idem_key: str = ""
+    idem_digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +125,8 @@ class BallotRecord:
     changed_at: datetime | None = None
     version: int = 1
     idem_key: str = ""
+    idem_digest: str = ""
+    """Keyed digest of the choices of the request that wrote the current version."""
     extra: dict[str, str] = field(default_factory=dict)
     versions: tuple[BallotVersion, ...] = ()
 
@@ -112,6 +136,15 @@ class BallotRecord:
     def counted(self, closed_at: datetime | None) -> BallotVersion | None:
         """The version the count takes (None: not counted): the core's rule, `counted_version`."""
         return counted_version(self.all_versions(), closed_at)
+
+
+@dataclass(frozen=True)
+class SupportRecord:
+    """One resident's support of an idea: which idea and when (the supporter's keyed hash stays in
+    the key; nothing here says who)."""
+
+    proposal: str
+    at: datetime
 
 
 @dataclass(frozen=True)

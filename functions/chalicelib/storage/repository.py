@@ -3,23 +3,24 @@
 Two implementations: `memory.py` (tests, the benchmarks' baseline) and `dynamodb.py` (the local
 stack through moto, and AWS); `tests/test_repository_contract.py` runs ONE suite against both.
 
-Proposals, comments and supports are guarded by the process's phase *in the same atomic step*: the
-write names the phases that allow it, and the repository refuses it (`PhaseMismatch`) if the stored
-phase is another one. If the process has no stored phase yet, the write raises `StateMissing`; the
-gate (`services/gate.py`) stores the phase content gives and retries once.
+No resident write checks the phase in storage: a check there would make every proposal, comment and
+support of a process contend on its one STATE item. The services check the phase (a per-container
+cache, see `services/gate.py`), every stored item carries its server time, and the STATE item keeps
+the process's phase `history` (each move with its time): what is published or counted is only what
+was written while a phase allowing it was in force (`prachakhom.participation.accepted_in_phase`);
+ballots use the same fence through `vote_closed_at`. The argument is in `services/gate.py`.
 
-Ballots are the busy path and cost one conditional write each, without that phase check: the
-ballot service checks the phase (a cached read), every ballot version carries its server time,
-closing the vote records `vote_closed_at` in the state, and the count takes only versions written
-at or before it (`BallotRecord.counted`). The argument is in `services/ballots.py`.
+Every write is one conditional request or one transaction, so a write is all or nothing and a
+retried write finds what its first attempt stored instead of storing it twice.
 
 A phase change and a moderation record their after-commit effects (`PendingEffect`: rebuild the
-municipality) in the same conditional write; `effects_done` forgets them once requested.
+municipality) in the same conditional write; `effects_done` forgets them once requested. A
+moderation also bumps the STATE item's `proposals_version`, so a container's cached ballot projects
+are read again only when a proposal's status changed.
 
-Faults: the refusals below are answers (the services turn them into 4xx). A busy or failing
-database (throttling, timeouts, a transaction conflict) is not yet translated: that belongs at this
-boundary — the implementations raising one `StorageError` subclass the routes' `http.api` turns
-into 503 with `Retry-After` (issue 13).
+Faults: the refusals below (`StorageError`) are answers (the services turn them into 4xx). A busy or
+failing database is `StorageUnavailable` (503 with `Retry-After` in `http.api`); the DynamoDB
+implementation reads faults in one place (`storage/faults.py`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from chalicelib.storage.busy import StorageUnavailable as StorageUnavailable  # part of the interface
 from chalicelib.storage.records import (
     BallotRecord,
     CommentRecord,
@@ -36,6 +38,7 @@ from chalicelib.storage.records import (
     PendingEffect,
     ProcessState,
     ProposalRecord,
+    SupportRecord,
 )
 
 MAX_BALLOT_VERSIONS = 20
@@ -52,10 +55,6 @@ PRIVATE_PREFIX = "PRIVATE#"
 
 class StorageError(Exception):
     """Base of the repository's refusals (the services turn them into API errors)."""
-
-
-class StateMissing(StorageError):
-    """The process has no stored phase yet."""
 
 
 class PhaseMismatch(StorageError):
@@ -89,13 +88,15 @@ class Repository(ABC):
 
     @abstractmethod
     def init_state(self, state: ProcessState) -> ProcessState:
-        """Store `state` unless one is stored already; return the stored one."""
+        """Store `state` (its history: its phase since `changed_at`) unless one is stored already;
+        return the stored one."""
 
     @abstractmethod
     def change_phase(self, municipality: str, process: str, expected: str, new: str, at: datetime,
                      change_key: str, closes_vote: bool = False,
                      effects: Collection[PendingEffect] = ()) -> ProcessState:
-        """Move from `expected` to `new` atomically; PhaseMismatch if the stored phase is another.
+        """Move from `expected` to `new` atomically, adding (`new`, `at`) to the history;
+        PhaseMismatch if the stored phase is another (or none is stored: current "").
 
         `closes_vote`: the move leaves the last voting phase; `at` is stored as `vote_closed_at`.
         `effects` are recorded in the same atomic write (none is recorded if the move is refused).
@@ -103,9 +104,9 @@ class Repository(ABC):
 
     # --- proposals -----------------------------------------------------------------------------
     @abstractmethod
-    def add_proposal(self, proposal: ProposalRecord, contact: str | None,
-                     phases: Collection[str]) -> tuple[ProposalRecord, bool]:
-        """Create it (and its private contact) unless the slug exists: (stored, created?)."""
+    def add_proposal(self, proposal: ProposalRecord, contact: str | None) -> tuple[ProposalRecord, bool]:
+        """Create it and its private contact (one atomic write) unless the slug exists:
+        (stored, created?)."""
 
     @abstractmethod
     def get_proposal(self, municipality: str, process: str, slug: str) -> ProposalRecord | None: ...
@@ -118,14 +119,16 @@ class Repository(ABC):
                             status: str, feasibility: Feasibility | None,
                             effects: Collection[PendingEffect] = ()) -> ProposalRecord:
         """NotStored if absent; StatusMismatch if its status is not one of `expected`. `effects` are
-        recorded in the same atomic write (none is recorded if it is refused)."""
+        recorded and the process's `proposals_version` is bumped in the same atomic write (nothing
+        is written if it is refused)."""
 
     @abstractmethod
     def get_contact(self, municipality: str, process: str, slug: str) -> str | None: ...
 
     # --- comments ------------------------------------------------------------------------------
     @abstractmethod
-    def add_comment(self, comment: CommentRecord, phases: Collection[str]) -> tuple[CommentRecord, bool]: ...
+    def add_comment(self, comment: CommentRecord) -> tuple[CommentRecord, bool]:
+        """Create it unless its id exists: (stored, created?)."""
 
     @abstractmethod
     def get_comment(self, municipality: str, process: str, proposal: str, comment_id: str
@@ -142,13 +145,20 @@ class Repository(ABC):
 
     # --- supports (idea consultations) ---------------------------------------------------------
     @abstractmethod
-    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime,
-                    phases: Collection[str]) -> bool:
-        """One support per supporter per proposal, phase-guarded: True if stored, False if there already."""
+    def add_support(self, municipality: str, process: str, proposal: str, supporter: str, at: datetime) -> bool:
+        """One support per supporter per proposal: True if stored, False if there already."""
 
     @abstractmethod
+    def list_supports(self, municipality: str, process: str, proposal: str | None = None) -> list[SupportRecord]:
+        """Every support of the process (or of one proposal): which proposal, when (never who)."""
+
     def support_counts(self, municipality: str, process: str, proposal: str | None = None) -> dict[str, int]:
-        """Proposal slug → number of supporters (proposals without support are absent)."""
+        """Proposal slug → number of supporters (proposals without support are absent), whenever
+        given; the services count only those given in a phase that allows it."""
+        counts: dict[str, int] = {}
+        for s in self.list_supports(municipality, process, proposal):
+            counts[s.proposal] = counts.get(s.proposal, 0) + 1
+        return counts
 
     # --- ballots -------------------------------------------------------------------------------
     @abstractmethod
@@ -168,8 +178,13 @@ class Repository(ABC):
         """The ballot stored under this receipt code (one key read, no index)."""
 
     @abstractmethod
+    def iter_ballots(self, municipality: str, process: str) -> Iterator[BallotRecord]:
+        """Every ballot of the process, in receipt order (never publish that order: see rebuild.py),
+        read a page at a time: memory stays flat however many there are."""
+
     def list_ballots(self, municipality: str, process: str) -> list[BallotRecord]:
-        """Every ballot of the process, in receipt order (never publish that order: see rebuild.py)."""
+        """Every ballot of the process, in receipt order (tests; the export streams `iter_ballots`)."""
+        return list(self.iter_ballots(municipality, process))
 
     # --- after-commit effects ------------------------------------------------------------------
     @abstractmethod

@@ -25,7 +25,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.storage.audit import MemoryAuditLog, audit_put
-from chalicelib.storage.dynamodb import _cancellation_codes
+from chalicelib.storage.faults import cancellation_reasons
 from chalicelib.storage.repository import AlreadyExists, NotStored, StorageError
 from prachakhom.audit import AuditEntry
 from prachakhom.staff import Grant, Role, StaffMember
@@ -205,7 +205,7 @@ class DynamoStaffDirectory(StaffDirectory):
         try:
             self.client.transact_write_items(TransactItems=writes)
         except ClientError as err:
-            codes = _cancellation_codes(err)
+            codes = cancellation_reasons(err)
             if codes and codes[0] == "ConditionalCheckFailed":
                 raise RolesChanged(self._current(sub, municipality)) from None
             if codes and codes[-1] == "ConditionalCheckFailed" and audit is not None:
