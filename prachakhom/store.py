@@ -24,12 +24,13 @@ Rules every implementation keeps:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -170,6 +171,20 @@ class AuditEntry:
                    str(data["by"]), datetime.fromisoformat(data["at"]))
 
 
+ContentRecord = dict[str, Any]
+"""One piece of a scope in a backup (`prachakhom export`), JSON-able (bytes as base64). A folder gives
+`content_file` (path, data) and `content_history` (an audit entry); a deployment's store gives its
+items as stored (`content_item`, DynamoDB JSON) and the large files of its bucket (`content_blob`)."""
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
 class StoreUnavailable(Exception):
     """The store could not answer now (throttled, unreachable): try again later. The API answers 503
     with Retry-After; the catalog serves what it has cached."""
@@ -240,6 +255,14 @@ class ContentStore(Protocol):
 
     def history(self, scope: str) -> list[AuditEntry]:
         """The scope's audit entries, oldest first."""
+
+    def export_records(self, scope: str) -> Iterator[ContentRecord]:
+        """Everything the store keeps of `scope` (files, history, counters), as it keeps it, a file
+        at a time."""
+
+    def import_records(self, records: Iterable[ContentRecord]) -> int:
+        """Store records exported by a store of the same kind, as they were; replaces what has the
+        same path or key (a re-run is harmless). ValueError for a record of another kind of store."""
 
 
 def now_utc() -> datetime:
@@ -324,6 +347,43 @@ class FolderStore:
         entries = [AuditEntry.from_json(json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines()
                    if line.strip()]
         return [e for e in entries if scope_of(e.path) == scope]
+
+    # --- backup and restore ----------------------------------------------------------------------
+    def export_records(self, scope: str) -> Iterator[ContentRecord]:
+        for path, file in self._walk(scope):
+            yield {"kind": "content_file", "path": path, "data": b64(file.read_bytes())}
+        for entry in self.history(scope):
+            yield {"kind": "content_history", "entry": entry.to_json()}
+
+    def import_records(self, records: Iterable[ContentRecord]) -> int:
+        count = 0
+        with self._locked():
+            known = {json.dumps(e.to_json(), sort_keys=True) for e in self._all_history()}
+            for record in records:
+                if record["kind"] == "content_file":
+                    file = self.local_path(record["path"])
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+                    tmp.write_bytes(unb64(record["data"]))
+                    os.replace(tmp, file)
+                elif record["kind"] == "content_history":
+                    entry = AuditEntry.from_json(record["entry"])
+                    line = json.dumps(entry.to_json(), sort_keys=True)
+                    if line not in known:  # a re-run adds no entry twice
+                        self._audit(entry)
+                        known.add(line)
+                else:
+                    raise ValueError(f"a folder cannot hold a '{record['kind']}' record (it comes from a "
+                                     "deployment's store: import the archive into one, or `content pull` after)")
+                count += 1
+        return count
+
+    def _all_history(self) -> list[AuditEntry]:
+        log = self.root / ".audit.jsonl"
+        if not log.is_file():
+            return []
+        return [AuditEntry.from_json(json.loads(line)) for line in log.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
 
     # --- writing ---------------------------------------------------------------------------------
     def write(self, path: str, data: bytes, expected: str | None, author: str) -> FileInfo:

@@ -431,3 +431,95 @@ def test_void_support_takes_it_off_the_count_with_its_audit_entry(repository):
     assert repository.add_support(M, P, "idea", "s1", T0, birth="h-real")  # free again
     assert repository.support_birth(M, P, "idea", "s1") == "h-real"
     assert _audit_actions(repository) == ["support.void"]
+
+
+# --- backup and restore: export_items / import_items -----------------------------------------------
+
+def _populate(repository, m: str = M) -> None:
+    """Every kind of item the repository holds, for municipality `m`."""
+    repository.init_state(ProcessState(m, P, "proposals", T0))
+    repository.add_proposal(proposal(municipality=m), "081-234-5678")
+    repository.add_proposal(proposal("online-def", municipality=m, village=None), None)
+    repository.set_proposal_status(m, P, "online-abc", {"under_review"}, "feasible", Feasibility(True, "ทำได้", None),
+                                   effects=[effect("mod", m=m)])
+    repository.add_comment(comment(municipality=m, proposal="online-abc"))
+    repository.add_comment(comment("c2", municipality=m, proposal="online-abc", parent_id="c1"))
+    repository.report_comment(m, P, "online-abc", "c1", "reporter-token-1", threshold=1)
+    repository.add_support(m, P, "online-abc", "hash-of-supporter", T0)
+    repository.change_phase(m, P, "proposals", "voting", T0 + timedelta(days=1), "k1", effects=[effect("ph", m=m)])
+    repository.cast_ballot(ballot(municipality=m))
+    repository.change_ballot(ballot(municipality=m, choices={"municipality": {"park-all": 1}},
+                                    changed_at=T0 + timedelta(days=2)))
+    repository.cast_ballot(ballot("b2", "DDDD-EEEE-FFFF", municipality=m))
+    repository.change_phase(m, P, "voting", "results", T0 + timedelta(days=3), "k2", closes_vote=True)
+
+
+def _reads(repository, m: str = M) -> tuple:
+    return (repository.get_state(m, P), repository.list_proposals(m, P), repository.list_comments(m, P),
+            repository.support_counts(m, P), repository.list_ballots(m, P), repository.pending_effects(m),
+            repository.get_contact(m, P, "online-abc"))
+
+
+def test_export_holds_every_item_of_the_municipality_and_nothing_else(repository):
+    _populate(repository)
+    _populate(repository, "ban-test-2")  # a slug that begins like M's
+    items = list(repository.export_items(M, [P]))
+    keys = [(i["PK"]["S"], i["SK"]["S"]) for i in items]
+    assert all(M in pk.split("#") or sk.startswith(f"EFFECT#{M}#") for pk, sk in keys)
+    assert not any("ban-test-2" in pk or "ban-test-2" in sk for pk, sk in keys)
+    kinds = sorted({(pk.split("#")[0], sk.split("#")[0]) for pk, sk in keys})
+    assert kinds == [("BALLOTS", "BALLOT"), ("EFFECTS", "EFFECT"), ("PROC", "COMMENT"), ("PROC", "PROPOSAL"),
+                     ("PROC", "REPORT"), ("PROC", "STATE"), ("PROC", "SUPPORT")]
+    assert len(keys) == len(set(keys)) == 11
+    ballot_item = next(i for i in items if i["SK"]["S"] == "BALLOT#AAAA-BBBB-CCCC")
+    assert len(ballot_item["versions"]["L"]) == 2  # the change kept the cast version
+    assert "081-234-5678" not in repr(items)  # the contact only when asked for
+    private = [i for i in repository.export_items(M, [P], contacts=True) if i["PK"]["S"].startswith("PRIVATE#")]
+    assert [(i["SK"]["S"], i["contact"]["S"]) for i in private] == [("CONTACT#online-abc", "081-234-5678")]
+    assert list(repository.export_items("nowhere", [P])) == []
+
+
+@pytest.mark.parametrize("target_kind", ["memory", "dynamodb"])
+def test_import_into_an_empty_repository_gives_the_same_items_and_reads(repository, target_kind):
+    _populate(repository)
+    items = list(repository.export_items(M, [P], contacts=True))
+    target = make_repository(target_kind)
+    same_kind = type(target) is type(repository)
+    assert target.import_items(iter(items)) == len(items)
+    assert _reads(target) == _reads(repository)
+    if same_kind:  # as stored, item for item (the other kind answers the same reads)
+        assert list(target.export_items(M, [P], contacts=True)) == items
+    assert target.import_items(iter(items)) == len(items)  # a re-run writes the same items again
+    assert _reads(target) == _reads(repository)
+    # the imported ballots behave as before: a change is refused past the cap, the receipt is found
+    assert target.get_ballot(M, P, "AAAA-BBBB-CCCC").version == 2
+    changed = target.change_ballot(ballot(choices={"municipality": {"cctv-all": 1}}, changed_at=T0 + timedelta(days=4)))
+    assert changed.version == 3 and len(changed.versions) == 3
+
+
+@pytest.mark.parametrize("target_kind", ["memory", "dynamodb"])
+def test_export_carries_who_is_who(repository, target_kind):
+    """Issue 8's items survive a backup: a support's birth hash, a voided ballot and support, and
+    the voter roll in force (its buckets too)."""
+    from chalicelib.storage.records import Roll, VoidedBallot
+
+    repository.init_state(state("ideas"))
+    repository.add_support(M, P, "idea", "s1", T0, birth="h-impostor")
+    repository.add_support(M, P, "idea", "s2", T0, birth="h2")
+    repository.void_support(M, P, "idea", "s1", T0, "เจ้าของบัตรมาแสดงตน", "sub-1", _audit("support.void"))
+    stored, _ = repository.cast_ballot(ballot(birth_hash="h", village=2))
+    repository.void_ballot(VoidedBallot(stored, T0, "ผิดคน", "sub-1"), _audit())
+    again, _ = repository.cast_ballot(ballot(birth_hash="h-real", village=2))
+    repository.put_roll_buckets(M, P, "v1", {"abc": {"abc1": "b1 2"}})
+    repository.switch_roll(Roll(M, P, "v1", T0, 1, {2: 1}), None, _audit("roll.upload"))
+    items = list(repository.export_items(M, [P]))
+    target = make_repository(target_kind)
+    target.import_items(iter(items))
+    target.import_items(iter(items))  # a re-run changes nothing
+    assert target.support_birth(M, P, "idea", "s2") == "h2" and target.support_birth(M, P, "idea", "s1") is None
+    assert target.support_counts(M, P) == {"idea": 1}
+    [kept] = target.list_voided(M, P)
+    assert (kept.reason, kept.ballot.birth_hash, kept.ballot.village) == ("ผิดคน", "h", 2)
+    assert target.get_ballot(M, P, again.receipt).birth_hash == "h-real"
+    assert target.get_roll(M, P) == repository.get_roll(M, P)
+    assert target.roll_bucket(M, P, "v1", "abc") == {"abc1": "b1 2"}

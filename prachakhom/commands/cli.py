@@ -1,7 +1,7 @@
 """The `prachakhom` command: validate content, build sites, recompute tallies.
 
 This module only parses arguments: each subcommand's options and work live in its own module of
-`prachakhom.commands` (validate, build, serve, demo, poster, content, cost, deploy) or of the core (tally). Heavy collaborators
+`prachakhom.commands` (validate, build, serve, demo, poster, content, cost, deploy, backup) or of the core (tally). Heavy collaborators
 (MkDocs, the site generator, boto3, moto) are imported inside the command that needs them, so
 `prachakhom tally` and `prachakhom validate` stay quick.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from prachakhom import __version__
-from prachakhom.commands import build, content, cost, demo, deploy, poster, serve, validate
+from prachakhom.commands import backup, build, content, cost, demo, deploy, poster, serve, validate
 
 
 def _cmd_tally(args: argparse.Namespace) -> int:
@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add(sub, "content", content, "push content to a deployment's content store, or pull it back")
     _add(sub, "cost", cost, "expected monthly AWS cost from measured consumption and public prices")
     _add(sub, "deploy", deploy, "package, upload and create or update the AWS stack, then publish the sites")
+    p = sub.add_parser("export", help="one municipality's content and data to one archive file (a backup)")
+    backup.add_export_arguments(p)
+    p.set_defaults(func=backup.main_export)
+    p = sub.add_parser("import", help="load an export archive into an empty table and content store")
+    backup.add_import_arguments(p)
+    p.set_defaults(func=backup.main_import)
     p = sub.add_parser("destroy", help="delete the AWS stack (asks twice; keeps the table unless told)")
     deploy.add_destroy_arguments(p)
     return parser

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -38,15 +38,18 @@ from prachakhom.store import (
     MUNICIPALITIES,
     AuditEntry,
     ContentFile,
+    ContentRecord,
     FileChange,
     FileInfo,
     StoreUnavailable,
     VersionConflict,
+    b64,
     check_path,
     file_version,
     folder_prefix,
     now_utc,
     scope_of,
+    unb64,
 )
 
 SCOPES_PK = "CONTENT"
@@ -199,6 +202,45 @@ class DynamoContentStore:
         if file_version(data) != version:
             raise OSError(f"s3://{self.bucket}/{key} does not hold version {version[:12]} of the file")
         return data
+
+    # --- backup and restore ----------------------------------------------------------------------
+    def export_records(self, scope: str) -> Iterator[ContentRecord]:
+        """The scope's item (version counter), then its partition (files, audit entries) a page at a
+        time, each file kept in the bucket preceded by its object."""
+        from chalicelib.storage.dynamodb import item_to_json, query_items
+
+        scope = scope_of(scope)
+        got = self.client.get_item(TableName=self.table, ConsistentRead=True,
+                                   Key={"PK": {"S": SCOPES_PK}, "SK": {"S": scope}}).get("Item")
+        if got:
+            yield {"kind": "content_item", "item": item_to_json(got)}
+        for item in query_items(self.client, self.table, content_pk(scope)):
+            if "blob" in item:  # the object before the item naming it: a restored item never names a missing one
+                key = item["blob"]["S"]
+                yield {"kind": "content_blob", "key": key,
+                       "data": b64(self._fetch_blob(key, item["version"]["S"]))}
+            yield {"kind": "content_item", "item": item_to_json(item)}
+
+    def import_records(self, records: Iterable[ContentRecord]) -> int:
+        """Objects first (each before the item naming it, as the export orders them), items as given."""
+        from chalicelib.storage.dynamodb import item_from_json, put_items
+
+        count = 0
+
+        def items() -> Iterator[dict[str, Any]]:
+            nonlocal count
+            for record in records:
+                count += 1
+                if record["kind"] == "content_blob":
+                    self.s3.put_object(Bucket=self.bucket, Key=record["key"], Body=unb64(record["data"]))
+                elif record["kind"] == "content_item":
+                    yield item_from_json(record["item"])
+                else:
+                    raise ValueError(f"a deployment's content store cannot hold a '{record['kind']}' record "
+                                     "(it comes from a folder: import it into a folder, then `content push`)")
+
+        put_items(self.client, self.table, items())
+        return count
 
     # --- writing ---------------------------------------------------------------------------------
     @_busy_as_unavailable

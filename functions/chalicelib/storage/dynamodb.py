@@ -57,9 +57,10 @@ Keys (all strings; `<m>` municipality slug, `<p>` process slug)::
 
 from __future__ import annotations
 
+import base64
 import random
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from decimal import Decimal
@@ -92,6 +93,7 @@ from chalicelib.storage.repository import (
     RollChanged,
     StatusMismatch,
     StorageUnavailable,
+    StoredItem,
     TooManyVersions,
     oldest_first,
 )
@@ -469,14 +471,7 @@ class DynamoRepository(Repository):
 
     # --- ballots -------------------------------------------------------------------------------
     def _ballot_item(self, b: BallotRecord) -> dict[str, Any]:
-        return _item({
-            "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.receipt}",
-            "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
-            "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
-            "idem_digest": b.idem_digest or None,
-            "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
-            "birth_hash": b.birth_hash, "village": b.village,
-        })
+        return ballot_item(b)
 
     def cast_ballot(self, ballot: BallotRecord) -> tuple[BallotRecord, bool]:
         """One conditional PutItem; the consumed capacity DynamoDB reports is kept for the benchmark."""
@@ -558,9 +553,7 @@ class DynamoRepository(Repository):
     def void_ballot(self, voided: VoidedBallot, audit: AuditEntry) -> None:
         b = voided.ballot
         pk = ballots_pk(b.municipality, b.process)
-        kept = {**self._ballot_item(b), "SK": {"S": f"VOID#{b.receipt}#{voided.voided_at.isoformat()}"},
-                **_item({"voided_at": voided.voided_at, "void_reason": voided.reason,
-                         "voided_by": voided.voided_by})}
+        kept = voided_item(voided)
         items = [
             {"Delete": {"TableName": self.table, "Key": {"PK": {"S": pk}, "SK": {"S": f"BALLOT#{b.receipt}"}},
                         "ConditionExpression": "ballot_id = :id AND #version = :v",
@@ -609,9 +602,7 @@ class DynamoRepository(Repository):
                 raise RuntimeError("DynamoDB left roll items unprocessed after 8 attempts")
 
     def switch_roll(self, roll: Roll, expected: str | None, audit: AuditEntry) -> None:
-        item = _item({"PK": proc_pk(roll.municipality, roll.process), "SK": "ROLL", "version": roll.version,
-                      "uploaded_at": roll.uploaded_at, "count": roll.count,
-                      "villages": {str(k): v for k, v in roll.villages.items()}})
+        item = roll_item(roll)
         put: dict[str, Any] = {"TableName": self.table, "Item": item}
         if expected is None:
             put["ConditionExpression"] = "attribute_not_exists(PK)"
@@ -627,12 +618,7 @@ class DynamoRepository(Repository):
 
     def get_roll(self, municipality: str, process: str) -> Roll | None:
         item = self._get(proc_pk(municipality, process), "ROLL")
-        if item is None:
-            return None
-        at = _time(item["uploaded_at"])
-        assert at is not None
-        return Roll(municipality, process, item["version"], at, item["count"],
-                    {int(k): v for k, v in item.get("villages", {}).items()})
+        return roll_from_item(municipality, process, item) if item is not None else None
 
     def roll_bucket(self, municipality: str, process: str, version: str, bucket: str) -> dict[str, str]:
         item = self._get(roll_pk(municipality, process, version), f"BUCKET#{bucket}")
@@ -652,6 +638,112 @@ class DynamoRepository(Repository):
         for e in effects:  # rare and few (one per change); a delete of a gone item is no error
             self.client.delete_item(TableName=self.table,
                                     Key={"PK": {"S": EFFECTS_PK}, "SK": {"S": effect_sk(e)}})
+
+    # --- backup and restore --------------------------------------------------------------------
+    def export_items(self, municipality: str, processes: Collection[str],
+                     contacts: bool = False) -> Iterator[StoredItem]:
+        """One paginated `Query` per partition (no scan: the table may hold 7,850 municipalities)."""
+        for p in sorted(processes):
+            yield from query_items(self.client, self.table, proc_pk(municipality, p))
+            roll = self.get_roll(municipality, p)
+            if roll is not None:  # the version in force (older ones are dropped once replaced)
+                yield from query_items(self.client, self.table, roll_pk(municipality, p, roll.version))
+            yield from query_items(self.client, self.table, ballots_pk(municipality, p))
+            if contacts:
+                yield from query_items(self.client, self.table, private_pk(municipality, p))
+        yield from query_items(self.client, self.table, EFFECTS_PK, f"EFFECT#{municipality}#")
+
+    def import_items(self, items: Iterable[StoredItem]) -> int:
+        return put_items(self.client, self.table, items)
+
+
+def query_items(client: Any, table: str, pk: str, prefix: str = "") -> Iterator[StoredItem]:
+    """The partition's items (those whose SK begins with `prefix`) as stored, a page at a time, in
+    SK order, strongly consistent: what an export reads."""
+    kwargs: dict[str, Any] = {"TableName": table, "ConsistentRead": True,
+                              "KeyConditionExpression": "PK = :pk",
+                              "ExpressionAttributeValues": {":pk": {"S": pk}}}
+    if prefix:
+        kwargs["KeyConditionExpression"] += " AND begins_with(SK, :prefix)"
+        kwargs["ExpressionAttributeValues"][":prefix"] = {"S": prefix}
+    while True:
+        response = client.query(**kwargs)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def item_to_json(item: StoredItem) -> dict[str, Any]:
+    """An item as JSON text can hold it: binary (`B`, `BS`) as base64, as the AWS CLI writes DynamoDB JSON."""
+    return {name: _value_to_json(v) for name, v in item.items()}
+
+
+def item_from_json(item: dict[str, Any]) -> StoredItem:
+    """The inverse of `item_to_json` (ValueError on a value that is not DynamoDB JSON)."""
+    return {name: _value_from_json(v) for name, v in item.items()}
+
+
+def _value_to_json(value: dict[str, Any]) -> dict[str, Any]:
+    ((kind, v),) = value.items()
+    if kind == "B":
+        return {kind: base64.b64encode(bytes(v)).decode("ascii")}
+    if kind == "BS":
+        return {kind: [base64.b64encode(bytes(b)).decode("ascii") for b in v]}
+    if kind == "M":
+        return {kind: item_to_json(v)}
+    if kind == "L":
+        return {kind: [_value_to_json(x) for x in v]}
+    return {kind: v}
+
+
+def _value_from_json(value: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"not a DynamoDB attribute value: {value!r:.80}")
+    ((kind, v),) = value.items()
+    if kind == "B":
+        return {kind: base64.b64decode(v, validate=True)}
+    if kind == "BS":
+        return {kind: [base64.b64decode(b, validate=True) for b in v]}
+    if kind == "M":
+        return {kind: item_from_json(v)}
+    if kind == "L":
+        return {kind: [_value_from_json(x) for x in v]}
+    if kind not in ("S", "N", "BOOL", "NULL", "SS", "NS"):
+        raise ValueError(f"unknown DynamoDB type {kind!r}")
+    return {kind: v}
+
+
+BATCH_WRITE = 25
+"""Items per `BatchWriteItem` (DynamoDB's limit)."""
+
+
+def put_items(client: Any, table: str, items: Iterable[StoredItem], retries: int = 8) -> int:
+    """Put every item as given, 25 per `BatchWriteItem`; items DynamoDB leaves unprocessed
+    (throttling) are sent again with a growing pause. Returns how many were written."""
+    count = 0
+    batch: list[StoredItem] = []
+
+    def flush() -> None:
+        pending = {table: [{"PutRequest": {"Item": item}} for item in batch]}
+        for attempt in range(retries):
+            left = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not left:
+                return
+            pending = left
+            time.sleep(min(0.05 * 2 ** attempt, 2.0))
+        raise RuntimeError(f"DynamoDB left {len(pending.get(table, []))} items unwritten after {retries} tries")
+
+    for item in items:
+        batch.append(item)
+        if len(batch) == BATCH_WRITE:
+            flush()
+            count += len(batch)
+            batch = []
+    if batch:
+        flush()
+        count += len(batch)
+    return count
 
 
 def _state(m: str, p: str, item: dict[str, Any]) -> ProcessState | None:
@@ -702,6 +794,36 @@ def _ballot(m: str, p: str, item: dict[str, Any]) -> BallotRecord:
         versions=tuple(BallotVersion(_time(v["at"]), v["choices"]) for v in item.get("versions", [])),  # type: ignore[arg-type]
         birth_hash=item.get("birth_hash"), village=item.get("village"),
     )
+
+
+def ballot_item(b: BallotRecord) -> dict[str, Any]:
+    return _item({
+        "PK": ballots_pk(b.municipality, b.process), "SK": f"BALLOT#{b.receipt}",
+        "ballot_id": b.ballot_id, "choices": b.choices, "receipt": b.receipt, "cast_at": b.cast_at,
+        "changed_at": b.changed_at, "version": b.version, "idem_key": b.idem_key,
+        "idem_digest": b.idem_digest or None,
+        "versions": [_version(v) for v in b.versions] or None,  # only once changed (keeps the put small)
+        "birth_hash": b.birth_hash, "village": b.village,
+    })
+
+
+def voided_item(v: VoidedBallot) -> dict[str, Any]:
+    """A voided ballot as kept: the ballot's item under `VOID#<receipt>#<when>`, with who, when, why."""
+    return {**ballot_item(v.ballot), "SK": {"S": f"VOID#{v.ballot.receipt}#{v.voided_at.isoformat()}"},
+            **_item({"voided_at": v.voided_at, "void_reason": v.reason, "voided_by": v.voided_by})}
+
+
+def roll_item(roll: Roll) -> dict[str, Any]:
+    """The pointer to the roll version in force (`PROC#…`, `ROLL`)."""
+    return _item({"PK": proc_pk(roll.municipality, roll.process), "SK": "ROLL", "version": roll.version,
+                  "uploaded_at": roll.uploaded_at, "count": roll.count,
+                  "villages": {str(k): v for k, v in roll.villages.items()}})
+
+
+def roll_from_item(m: str, p: str, item: dict[str, Any]) -> Roll:
+    at = _time(item["uploaded_at"])
+    assert at is not None
+    return Roll(m, p, item["version"], at, item["count"], {int(k): v for k, v in item.get("villages", {}).items()})
 
 
 def _effect_item(e: PendingEffect) -> dict[str, Any]:

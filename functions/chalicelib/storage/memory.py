@@ -4,9 +4,10 @@ the `memory` storage setting and the benchmarks' baseline."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator
-from dataclasses import replace
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import asdict, replace
 from datetime import datetime
+from typing import Any
 
 from chalicelib.storage.audit import MemoryAuditLog
 from chalicelib.storage.records import (
@@ -30,6 +31,7 @@ from chalicelib.storage.repository import (
     Repository,
     RollChanged,
     StatusMismatch,
+    StoredItem,
     TooManyVersions,
     oldest_first,
 )
@@ -266,3 +268,114 @@ class MemoryRepository(Repository):
         with self._lock:
             for e in effects:
                 self._effects.pop((e.municipality, e.process, e.kind, e.id), None)
+
+    # --- backup and restore --------------------------------------------------------------------
+    def export_items(self, municipality: str, processes: Collection[str],
+                     contacts: bool = False) -> Iterator[StoredItem]:
+        """The items DynamoDB would hold for the same writes (the one item mapping of `dynamodb.py`),
+        in the same order: an archive of either implementation imports into the other."""
+        from chalicelib.storage import dynamodb as d
+
+        m = municipality
+        with self._lock:
+            for p in sorted(processes):
+                pk = d.proc_pk(m, p)
+                proc: list[StoredItem] = []
+                state = self._states.get((m, p))
+                if state is not None:
+                    proc.append(d._item({"PK": pk, "SK": "STATE", "phase": state.phase,
+                                         "changed_at": state.changed_at, "change_key": state.change_key,
+                                         "vote_closed_at": state.vote_closed_at,
+                                         "history": [d._entry(e) for e in state.history] or None,
+                                         "proposals_version": state.proposals_version or None}))
+                proc += [d._item({"PK": pk, "SK": f"PROPOSAL#{slug}", **asdict(r)})
+                         for (m_, p_, slug), r in self._proposals.items() if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"COMMENT#{prop}#{cid}", **asdict(c)})
+                         for (m_, p_, prop, cid), c in self._comments.items() if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"REPORT#{prop}#{cid}#{who}"})
+                         for (m_, p_, prop, cid, who) in self._reports if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"SUPPORT#{prop}#{who}", "at": at,
+                                  "birth_hash": self._support_births.get((m_, p_, prop, who))})
+                         for (m_, p_, prop, who), at in self._supports.items() if (m_, p_) == (m, p)]
+                proc += [d._item({"PK": pk, "SK": f"VOIDSUPPORT#{k[2]}#{k[3]}#{at.isoformat()}", "birth_hash": birth,
+                                  "voided_at": at, "void_reason": reason, "voided_by": by})
+                         for k, birth, at, reason, by in self._voided_supports if k[:2] == (m, p)]
+                roll = self._rolls.get((m, p))
+                if roll is not None:
+                    proc.append(d.roll_item(roll))
+                yield from sorted(proc, key=_sort_key)
+                if roll is not None:
+                    yield from sorted((d._item({"PK": d.roll_pk(m, p, roll.version), "SK": f"BUCKET#{name}",
+                                                "entries": entries})
+                                       for name, entries in self._roll_buckets.get((m, p, roll.version), {}).items()),
+                                      key=_sort_key)
+                kept = [d.ballot_item(b) for (m_, p_, _), b in self._ballots.items() if (m_, p_) == (m, p)]
+                kept += [d.voided_item(v) for v in self._voided.get((m, p), [])]
+                yield from sorted(kept, key=_sort_key)
+                if contacts:
+                    yield from sorted((d._item({"PK": d.private_pk(m, p), "SK": f"CONTACT#{slug}", "contact": c})
+                                       for (m_, p_, slug), c in self._contacts.items() if (m_, p_) == (m, p)),
+                                      key=_sort_key)
+            yield from sorted((d._effect_item(e) for e in self._effects.values() if e.municipality == m),
+                              key=_sort_key)
+
+    def import_items(self, items: Iterable[StoredItem]) -> int:
+        from chalicelib.storage import dynamodb as d
+
+        count = 0
+        for raw in items:
+            item = d._read(raw)
+            pk, sk = item["PK"], item["SK"]
+            kind, _, rest = pk.partition("#")
+            with self._lock:
+                if kind == "EFFECTS":
+                    e = d._effect(item)
+                    self._effects[(e.municipality, e.process, e.kind, e.id)] = e
+                elif kind == "ROLL":
+                    m, p, version = rest.split("#", 2)
+                    self._roll_buckets.setdefault((m, p, version), {})[sk.removeprefix("BUCKET#")] = \
+                        dict(item["entries"])
+                else:
+                    m, p = rest.split("#", 1)
+                    if kind == "BALLOTS" and sk.startswith("VOID#"):
+                        voided = VoidedBallot(d._ballot(m, p, item), datetime.fromisoformat(item["voided_at"]),
+                                              item["void_reason"], item["voided_by"])
+                        kept = self._voided.setdefault((m, p), [])
+                        if voided not in kept:  # a re-run import writes the same items again
+                            kept.append(voided)
+                    elif kind == "BALLOTS":
+                        self._ballots[(m, p, item["receipt"])] = d._ballot(m, p, item)
+                    elif kind == "PRIVATE":
+                        self._contacts[(m, p, sk.removeprefix("CONTACT#"))] = item["contact"]
+                    elif sk == "STATE":
+                        state = d._state(m, p, item)
+                        if state is not None:  # an item holding only a moderation's counter: nothing to keep
+                            self._states[(m, p)] = state
+                    elif sk.startswith("PROPOSAL#"):
+                        self._proposals[(m, p, item["slug"])] = d._proposal(item)
+                    elif sk.startswith("COMMENT#"):
+                        self._comments[(m, p, item["proposal"], item["id"])] = d._comment(item)
+                    elif sk.startswith("REPORT#"):
+                        prop, cid, who = sk.removeprefix("REPORT#").split("#", 2)
+                        self._reports.add((m, p, prop, cid, who))
+                    elif sk.startswith("SUPPORT#"):
+                        prop, who = sk.removeprefix("SUPPORT#").split("#", 1)
+                        self._supports[(m, p, prop, who)] = datetime.fromisoformat(item["at"])
+                        if item.get("birth_hash"):
+                            self._support_births[(m, p, prop, who)] = item["birth_hash"]
+                    elif sk.startswith("VOIDSUPPORT#"):
+                        prop, who, _ = sk.removeprefix("VOIDSUPPORT#").split("#", 2)
+                        entry = ((m, p, prop, who), item.get("birth_hash"), datetime.fromisoformat(item["voided_at"]),
+                                 item["void_reason"], item["voided_by"])
+                        if entry not in self._voided_supports:
+                            self._voided_supports.append(entry)
+                    elif sk == "ROLL":
+                        self._rolls[(m, p)] = d.roll_from_item(m, p, item)
+                    else:
+                        raise ValueError(f"not an item of this repository: {pk} / {sk}")
+            count += 1
+        return count
+
+
+def _sort_key(item: dict[str, Any]) -> str:
+    return str(item["SK"]["S"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 from chalicelib.storage.busy import StorageUnavailable as StorageUnavailable  # part of the interface
 from chalicelib.storage.records import (
@@ -45,6 +46,14 @@ from prachakhom.audit import AuditEntry
 
 MAX_BALLOT_VERSIONS = 20
 """A voter may change their ballot this many times minus one (keeps the item far below 400 KB)."""
+
+
+StoredItem = dict[str, Any]
+"""One stored item in DynamoDB's attribute-value form (`{"PK": {"S": …}, "SK": {"S": …}, …}`): the
+shape both implementations export and import (a backup, `prachakhom export`), whatever they hold inside."""
+
+PRIVATE_PREFIX = "PRIVATE#"
+"""Key prefix of the staff-only partition (proposers' contacts): left out of an export unless asked for."""
 
 
 class StorageError(Exception):
@@ -239,6 +248,22 @@ class Repository(ABC):
     @abstractmethod
     def effects_done(self, effects: Collection[PendingEffect]) -> None:
         """Forget these effects (they were done); others, recorded meanwhile, stay pending."""
+
+    # --- backup and restore (operator commands: `prachakhom export|import`) ----------------------
+    @abstractmethod
+    def export_items(self, municipality: str, processes: Collection[str],
+                     contacts: bool = False) -> Iterator[StoredItem]:
+        """Every item of `municipality`'s `processes` (phase, proposals, comments, reports, supports,
+        ballots with every version) and its pending effects, as stored, one at a time (a page of the
+        table at most in memory); proposers' contacts (`PRIVATE#`, staff only) only with `contacts`.
+        Ordered by partition, then key; never an item of another municipality."""
+
+    @abstractmethod
+    def import_items(self, items: Iterable[StoredItem]) -> int:
+        """Store these items exactly as given (items exported by `export_items`, of either
+        implementation), replacing an item with the same key; return how many. Unconditional, so a
+        re-run after a partial import writes the same items again; the caller decides whether the
+        target may be written (`prachakhom import` refuses a municipality that holds other data)."""
 
 
 def oldest_first(effects: Iterable[PendingEffect]) -> list[PendingEffect]:
