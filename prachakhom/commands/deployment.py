@@ -40,9 +40,11 @@ STAFF_FUNCTION = "StaffAPIHandler"
 TEMPLATE_NAME = "sam.yaml"
 BUNDLE_NAME = "deployment.zip"
 
-KEEP_THAI_CORPUS = ("words_th.txt", "stopwords_th.txt", "default_db.json", "corpus_license.md")
+KEEP_THAI_CORPUS = ("words_th.txt", "stopwords_th.txt", "default_db.json", "corpus_license.md",
+                    "thailand_provinces_th.csv")
 """pythainlp's corpus files a build opens: `word_tokenize(engine="newmm")` reads the word list, the
-search index the stop words (measured by tracing `open` during a build of every demo site)."""
+search index the stop words, the national index the province names (measured by tracing `open`
+during a build of every demo site)."""
 KEEP_BABEL_LOCALES = ("root.dat", "th.dat", "th_TH.dat", "en.dat", "en_US.dat")
 
 PRUNED: tuple[tuple[str, str], ...] = (
