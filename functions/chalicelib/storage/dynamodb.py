@@ -212,8 +212,8 @@ class DynamoRepository(Repository):
         return True
 
     def _create_all(self, items: list[dict[str, Any]]) -> bool:
-        """One transaction of conditional creates: False if the first item's key is taken (nothing
-        written); any other refusal raised."""
+        """One transaction of conditional writes: False if the first item's condition refused it (a
+        key taken, a ballot or support that moved on; nothing written); any other refusal raised."""
         try:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as err:
@@ -453,12 +453,8 @@ class DynamoRepository(Repository):
             {"Put": {"TableName": self.table, "Item": kept, "ConditionExpression": "attribute_not_exists(PK)"}},
             audit_put(self.table, audit),
         ]
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as err:
-            if cancellation_reasons(err)[:1] == ["ConditionalCheckFailed"]:
-                raise NotStored() from None
-            raise
+        if not self._create_all(items):  # the first item's condition: the ballot or support moved on
+            raise NotStored()
 
     def support_birth(self, municipality: str, process: str, proposal: str, supporter: str) -> str | None:
         item = self._get(proc_pk(municipality, process), f"SUPPORT#{proposal}#{supporter}")
@@ -562,12 +558,8 @@ class DynamoRepository(Repository):
             {"Put": {"TableName": self.table, "Item": kept, "ConditionExpression": "attribute_not_exists(PK)"}},
             audit_put(self.table, audit),
         ]
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as err:
-            if cancellation_reasons(err)[:1] == ["ConditionalCheckFailed"]:
-                raise NotStored() from None
-            raise
+        if not self._create_all(items):  # the first item's condition: the ballot or support moved on
+            raise NotStored()
 
     def list_voided(self, municipality: str, process: str) -> list[VoidedBallot]:
         found = []
@@ -609,12 +601,8 @@ class DynamoRepository(Repository):
         else:
             put["ConditionExpression"] = "version = :expected"
             put["ExpressionAttributeValues"] = {":expected": {"S": expected}}
-        try:
-            self.client.transact_write_items(TransactItems=[{"Put": put}, audit_put(self.table, audit)])
-        except ClientError as err:
-            if cancellation_reasons(err)[:1] == ["ConditionalCheckFailed"]:
-                raise RollChanged() from None
-            raise
+        if not self._create_all([{"Put": put}, audit_put(self.table, audit)]):
+            raise RollChanged()
 
     def get_roll(self, municipality: str, process: str) -> Roll | None:
         item = self._get(proc_pk(municipality, process), "ROLL")
